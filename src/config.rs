@@ -1,0 +1,311 @@
+//! Configuration: defaults, then an optional TOML file, then environment variables.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A setting that could not be read; the message names the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+/// Settings as written by the operator, before they are checked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    /// `host:port` to listen on.
+    pub bind: String,
+    /// Directory for the SQLite database and key material.
+    pub data_dir: PathBuf,
+    /// `postgres://…`, `postgresql://…`, `sqlite://PATH` or a plain path; empty means `DATA_DIR/borderpass.db`.
+    pub database_url: Option<String>,
+    /// IANA time zone of the zone's calendar.
+    pub zone_tz: String,
+    /// Longest visit, in calendar days, both ends counted.
+    pub max_stay_days: u32,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Connections in the reading pool (and the writing pool on PostgreSQL).
+    pub db_pool_size: u32,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            zone_tz: "Asia/Shanghai".into(),
+            max_stay_days: 30,
+            log_format: "text".into(),
+            body_limit_bytes: 64 * 1024,
+            db_pool_size: 8,
+        }
+    }
+}
+
+/// Which database the service stores its data in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An embedded SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server, as a libpq URL.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Reads `postgres://`, `postgresql://`, `sqlite://PATH` or a plain path.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path".into());
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if let Some((scheme, _)) = raw.split_once("://") {
+            return Err(format!(
+                "unknown scheme `{scheme}://` (use postgres://, postgresql://, sqlite:// or a plain path)"
+            ));
+        }
+        Ok(Self::Sqlite(PathBuf::from(raw)))
+    }
+
+    /// A description safe for logs: no password, no user name.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite {}", path.display()),
+            Self::Postgres(url) => {
+                let after_scheme = url.split_once("://").map_or("", |(_, rest)| rest);
+                let host = after_scheme
+                    .rsplit_once('@')
+                    .map_or(after_scheme, |(_, h)| h);
+                let host = host.split('?').next().unwrap_or_default();
+                format!("postgres {host}")
+            }
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Checked configuration: every value here is usable as it is.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    pub bind: SocketAddr,
+    /// Directory for the SQLite database and key material.
+    pub data_dir: PathBuf,
+    /// Where the data is stored.
+    pub database: DatabaseUrl,
+    /// The zone's time zone.
+    pub zone_tz: Tz,
+    /// Longest visit in days.
+    pub max_stay_days: u32,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Size of the reading pool.
+    pub db_pool_size: u32,
+    /// How long a request waits for a database connection.
+    pub db_timeout: Duration,
+}
+
+impl Config {
+    /// Layers defaults, the TOML file (if any) and the environment, then checks every value.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError(format!(
+                    "--config {}: no such file",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let figment = figment.merge(Env::raw().only(&["DATABASE_URL"])).merge(
+            Env::prefixed("BORDERPASS_")
+                .ignore(&["CONFIG"])
+                .map(|key| key.as_str().to_ascii_lowercase().into()),
+        );
+        let raw: RawSettings = figment
+            .extract()
+            .map_err(|e| ConfigError(one_line(&e.to_string())))?;
+        Self::from_raw(raw)
+    }
+
+    /// Checks raw settings; each error names the setting it concerns.
+    pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
+        let bind = raw.bind.trim().parse::<SocketAddr>().map_err(|_| {
+            ConfigError(format!(
+                "BORDERPASS_BIND (bind) = {:?} is not host:port, e.g. 127.0.0.1:8080",
+                raw.bind
+            ))
+        })?;
+        let database = match raw.database_url.as_deref().map(str::trim) {
+            None | Some("") => DatabaseUrl::Sqlite(raw.data_dir.join("borderpass.db")),
+            Some(url) => DatabaseUrl::parse(url)
+                .map_err(|why| ConfigError(format!("DATABASE_URL (database_url) {why}")))?,
+        };
+        let zone_tz = raw.zone_tz.trim().parse::<Tz>().map_err(|_| {
+            ConfigError(format!(
+                "BORDERPASS_ZONE_TZ (zone_tz) = {:?} is not an IANA time zone, e.g. Asia/Shanghai",
+                raw.zone_tz
+            ))
+        })?;
+        if !(1..=366).contains(&raw.max_stay_days) {
+            return Err(ConfigError(format!(
+                "BORDERPASS_MAX_STAY_DAYS (max_stay_days) = {} must be between 1 and 366",
+                raw.max_stay_days
+            )));
+        }
+        let log_format = match raw.log_format.trim().to_ascii_lowercase().as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError(format!(
+                    "BORDERPASS_LOG_FORMAT (log_format) = {other:?} must be text or json"
+                )))
+            }
+        };
+        if !(1024..=16 * 1024 * 1024).contains(&raw.body_limit_bytes) {
+            return Err(ConfigError(format!(
+                "BORDERPASS_BODY_LIMIT_BYTES (body_limit_bytes) = {} must be between 1024 and 16777216",
+                raw.body_limit_bytes
+            )));
+        }
+        if !(1..=256).contains(&raw.db_pool_size) {
+            return Err(ConfigError(format!(
+                "BORDERPASS_DB_POOL_SIZE (db_pool_size) = {} must be between 1 and 256",
+                raw.db_pool_size
+            )));
+        }
+        Ok(Self {
+            bind,
+            data_dir: raw.data_dir,
+            database,
+            zone_tz,
+            max_stay_days: raw.max_stay_days,
+            log_format,
+            body_limit_bytes: raw.body_limit_bytes,
+            db_pool_size: raw.db_pool_size,
+            db_timeout: Duration::from_secs(5),
+        })
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_schemes() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:p@h/db"),
+            Ok(DatabaseUrl::Postgres("postgres://u:p@h/db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://h/db"),
+            Ok(DatabaseUrl::Postgres("postgresql://h/db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/x.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/x.db"),
+            Ok(DatabaseUrl::Sqlite("data/x.db".into()))
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db")
+            .unwrap_err()
+            .contains("mysql://"));
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn redacted_url_hides_credentials() {
+        let url = DatabaseUrl::Postgres(
+            "postgres://user:secret@db.example:5432/bp?sslmode=require".into(),
+        );
+        let shown = url.redacted();
+        assert!(
+            !shown.contains("secret") && !shown.contains("user"),
+            "{shown}"
+        );
+        assert!(shown.contains("db.example:5432/bp"));
+    }
+
+    #[test]
+    fn defaults_are_the_contract() {
+        let config = Config::from_raw(RawSettings::default()).expect("defaults are valid");
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            config.database,
+            DatabaseUrl::Sqlite("data/borderpass.db".into())
+        );
+        assert_eq!(config.zone_tz, chrono_tz::Asia::Shanghai);
+        assert_eq!(config.max_stay_days, 30);
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        let bad_bind = RawSettings {
+            bind: "localhost".into(),
+            ..RawSettings::default()
+        };
+        assert!(Config::from_raw(bad_bind)
+            .unwrap_err()
+            .to_string()
+            .contains("BORDERPASS_BIND"));
+        let bad_tz = RawSettings {
+            zone_tz: "Mars/Olympus".into(),
+            ..RawSettings::default()
+        };
+        assert!(Config::from_raw(bad_tz)
+            .unwrap_err()
+            .to_string()
+            .contains("BORDERPASS_ZONE_TZ"));
+        let bad_url = RawSettings {
+            database_url: Some("mysql://x".into()),
+            ..RawSettings::default()
+        };
+        assert!(Config::from_raw(bad_url)
+            .unwrap_err()
+            .to_string()
+            .contains("DATABASE_URL"));
+        let bad_stay = RawSettings {
+            max_stay_days: 0,
+            ..RawSettings::default()
+        };
+        assert!(Config::from_raw(bad_stay)
+            .unwrap_err()
+            .to_string()
+            .contains("MAX_STAY_DAYS"));
+    }
+}

@@ -1,0 +1,231 @@
+//! Storage: one code base over SQLite (embedded default) and PostgreSQL, chosen by URL.
+
+pub mod migrations;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+
+use crate::config::{Config, DatabaseUrl};
+
+/// One connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+    /// For deployments with several instances.
+    Postgres(PgConnection),
+}
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+type DbPool = Pool<ConnectionManager<DbConnection>>;
+/// A connection borrowed from a pool.
+pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No connection could be had: the database is down or overloaded.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[from] diesel::r2d2::PoolError),
+    /// A statement failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// The blocking task did not finish (the runtime is shutting down).
+    #[error("blocking database task failed: {0}")]
+    Task(String),
+}
+
+/// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON;";
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(SQLITE_PRAGMAS)
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The database: a single writer and a pool of readers on SQLite, one shared pool on PostgreSQL.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    writer: DbPool,
+    reader: DbPool,
+    migrated: Arc<AtomicBool>,
+    sqlite_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Sets up the pools without connecting yet, so the service can start while the database is down.
+    pub fn open(config: &Config) -> Self {
+        let pool = |url: String, size: u32, customize: bool| -> DbPool {
+            let builder = Pool::builder()
+                .max_size(size)
+                .min_idle(Some(0))
+                .connection_timeout(config.db_timeout)
+                .test_on_check_out(true);
+            let builder = if customize {
+                builder.connection_customizer(Box::new(SqlitePragmas))
+            } else {
+                builder
+            };
+            builder.build_unchecked(ConnectionManager::new(url))
+        };
+        let store = match &config.database {
+            DatabaseUrl::Sqlite(path) => {
+                let url = path.to_string_lossy().into_owned();
+                Self {
+                    backend: Backend::Sqlite,
+                    // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
+                    writer: pool(url.clone(), 1, true),
+                    reader: pool(url, config.db_pool_size, true),
+                    migrated: Arc::new(AtomicBool::new(false)),
+                    sqlite_dir: path
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map(PathBuf::from),
+                }
+            }
+            DatabaseUrl::Postgres(url) => {
+                let shared = pool(url.clone(), config.db_pool_size, false);
+                Self {
+                    backend: Backend::Postgres,
+                    writer: shared.clone(),
+                    reader: shared,
+                    migrated: Arc::new(AtomicBool::new(false)),
+                    sqlite_dir: None,
+                }
+            }
+        };
+        store
+    }
+
+    /// The backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations through the writer; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, migrations::MigrationError> {
+        if let Some(dir) = &self.sqlite_dir {
+            // Created here rather than once at start, so a directory that appears later is picked up.
+            std::fs::create_dir_all(dir).map_err(|e| {
+                migrations::MigrationError::Failed(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let mut conn = self
+            .writer
+            .get()
+            .map_err(migrations::MigrationError::Unavailable)?;
+        let applied = migrations::run_pending(&mut conn)?;
+        self.migrated.store(true, Ordering::SeqCst);
+        Ok(applied)
+    }
+
+    /// Keeps trying to migrate in the background until it works (the database may start later).
+    pub fn migrate_in_background(&self) {
+        let store = self.clone();
+        std::thread::Builder::new()
+            .name("borderpass-migrate".into())
+            .spawn(move || {
+                let mut wait = Duration::from_millis(250);
+                loop {
+                    match store.migrate() {
+                        Ok(applied) => {
+                            tracing::info!(applied = applied.len(), "database schema is up to date");
+                            return;
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "database not ready; will retry");
+                            std::thread::sleep(wait);
+                            wait = (wait * 2).min(Duration::from_secs(2));
+                        }
+                    }
+                }
+            })
+            .map(drop)
+            .unwrap_or_else(|error| tracing::error!(%error, "cannot start the migration thread"));
+    }
+
+    /// True once migrations have been applied in this process.
+    pub fn is_migrated(&self) -> bool {
+        self.migrated.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` with a reading connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        Self::run(self.reader.clone(), None, f).await
+    }
+
+    /// Runs `f` with the writing connection on a blocking thread.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        Self::run(self.writer.clone(), None, f).await
+    }
+
+    /// True when a reading connection answers `SELECT 1` within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        Self::run(self.reader.clone(), Some(timeout), |conn| {
+            conn.batch_execute("SELECT 1").map_err(StoreError::Query)
+        })
+        .await
+    }
+
+    async fn run<T, F>(pool: DbPool, timeout: Option<Duration>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = match timeout {
+                Some(timeout) => pool.get_timeout(timeout)?,
+                None => pool.get()?,
+            };
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// A writing connection for command-line work that runs outside the async runtime.
+    pub fn writer_blocking(&self) -> Result<PooledDb, StoreError> {
+        Ok(self.writer.get()?)
+    }
+}

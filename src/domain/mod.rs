@@ -1,0 +1,1 @@
+//! The rules of the zone: documents, permits, crossings. No HTTP, no SQL.

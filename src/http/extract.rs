@@ -1,0 +1,138 @@
+//! Request extractors that answer bad input with problem details.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::{Bytes, Data};
+use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use super::problem::{ApiError, FieldError};
+use super::AppState;
+
+/// A JSON body: 415 unless `application/json`, 413 over the limit, 400 if not JSON, 422 if of the wrong shape.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json_content_type(req);
+        let limit = req
+            .app_data::<Data<AppState>>()
+            .map_or(64 * 1024, |state| state.config.body_limit_bytes);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared.is_some_and(|len| len > limit) {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            let bytes = body.await.map_err(|e| {
+                let status = e.as_response_error().status_code();
+                if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit }
+                } else {
+                    ApiError::BadRequest("The request body could not be read.".into())
+                }
+            })?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+/// Parses a body: syntax problems are 400, shape problems 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let mut field = if path == "." { String::new() } else { path };
+        // serde names a missing field only in its message; put it into the path.
+        if let Some(name) = inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            field = if field.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{field}.{name}")
+            };
+        }
+        let code = if inner.starts_with("missing field") {
+            "required"
+        } else if inner.starts_with("unknown field") {
+            "unknown_field"
+        } else {
+            "invalid_type"
+        };
+        ApiError::Invalid(vec![FieldError::new(field, code, inner)])
+    })
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Sample {
+        visit: Visit,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Visit {
+        from: String,
+    }
+
+    #[test]
+    fn syntax_is_400_shape_is_422_with_path() {
+        assert!(matches!(
+            parse_json::<Sample>(b"{nope"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        match parse_json::<Sample>(br#"{"visit":{"from":5}}"#) {
+            Err(ApiError::Invalid(errors)) => {
+                assert_eq!(errors[0].field, "visit.from");
+                assert_eq!(errors[0].code, "invalid_type");
+            }
+            other => panic!("expected 422, got {other:?}"),
+        }
+        match parse_json::<Sample>(br#"{"visit":{}}"#) {
+            Err(ApiError::Invalid(errors)) => {
+                assert_eq!(errors[0].code, "required");
+                assert_eq!(errors[0].field, "visit.from");
+            }
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The HTTP interface: routes, extractors, problem answers and the server itself.
+
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod problem;
+mod server;
+
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpResponse};
+
+pub use server::{Application, StartError};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Store;
+use problem::{problem_for_status, ApiError, PROBLEM_JSON};
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    /// Checked configuration.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// The source of now.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Registers every route of the service.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(openapi::openapi_json);
+}
+
+/// Unknown paths answer a 404 problem.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+/// Turns any error answer that is not already a problem (framework defaults such as 405) into one.
+pub fn problem_safety_net<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_problem = res
+            .response()
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        if is_problem {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let (req, old) = res.into_parts();
+        let mut new = HttpResponse::build(status).json(problem_for_status(status));
+        for (name, value) in old.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                new.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        new.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        let res: ServiceResponse<EitherBody<B, BoxBody>> =
+            ServiceResponse::new(req, new).map_into_right_body();
+        Ok(ErrorHandlerResponse::Response(res))
+    })
+}

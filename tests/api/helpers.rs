@@ -1,0 +1,231 @@
+//! Test harness: `spawn_app()` starts the real service against a fresh database of its own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use borderpass::clock::ManualClock;
+use borderpass::config::{Config, RawSettings};
+use borderpass::http::Application;
+use chrono::{DateTime, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+/// Which database the tests run against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    /// The admin URL from TEST_DATABASE_URL.
+    Postgres(String),
+}
+
+pub fn test_backend() -> TestBackend {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => {
+            assert!(
+                url.starts_with("postgres://") || url.starts_with("postgresql://"),
+                "TEST_DATABASE_URL must be a postgres:// URL, got a different scheme"
+            );
+            TestBackend::Postgres(url)
+        }
+        _ => TestBackend::Sqlite,
+    }
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+pub struct PgTestDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgTestDatabase {
+    pub fn create(admin_url: &str) -> Self {
+        let name = format!("bp_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = PgConnection::establish(admin_url).unwrap_or_else(|e| {
+            panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+        });
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Self {
+            admin_url: admin_url.to_owned(),
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for PgTestDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
+        }
+    }
+}
+
+/// The running service and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub config: Config,
+    handle: actix_web::dev::ServerHandle,
+    _data_dir: tempfile::TempDir,
+    _pg: Option<PgTestDatabase>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting at once; the database is dropped after.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Settings for a test service: port 0, a fresh temporary data directory.
+pub fn test_settings(data_dir: &std::path::Path) -> RawSettings {
+    RawSettings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: data_dir.to_path_buf(),
+        db_pool_size: 4,
+        ..RawSettings::default()
+    }
+}
+
+/// The instant the test clock starts at: today, 09:00 UTC.
+pub fn test_start_instant() -> DateTime<Utc> {
+    let today = Utc::now().date_naive();
+    today.and_hms_opt(9, 0, 0).expect("valid time").and_utc()
+}
+
+/// Starts the service on a fresh database and waits until it is ready.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with settings adjusted by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(data_dir.path());
+    let pg = match test_backend() {
+        TestBackend::Sqlite => None,
+        TestBackend::Postgres(admin) => {
+            let db = PgTestDatabase::create(&admin);
+            settings.database_url = Some(db.url.clone());
+            Some(db)
+        }
+    };
+    adjust(&mut settings);
+    let app = start(settings, data_dir, pg).await;
+    app.wait_until_ready().await;
+    app
+}
+
+/// Starts the service without waiting for readiness.
+pub async fn start(
+    settings: RawSettings,
+    data_dir: tempfile::TempDir,
+    pg: Option<PgTestDatabase>,
+) -> TestApp {
+    let config = Config::from_raw(settings).expect("valid test configuration");
+    let clock = Arc::new(ManualClock::new(test_start_instant()));
+    let app = Application::build(config.clone(), clock.clone()).expect("service starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        clock,
+        config,
+        handle,
+        _data_dir: data_dir,
+        _pg: pg,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Polls /readyz until 200, failing the test after `timeout`.
+    pub async fn wait_for_readyz(&self, want: u16, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let status = self.get("/readyz").await.status().as_u16();
+            if status == want {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "/readyz stayed {status}, wanted {want}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_until_ready(&self) {
+        self.wait_for_readyz(200, Duration::from_secs(30)).await;
+    }
+}
+
+/// Reads a problem+json answer, checking its media type and status.
+pub async fn problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: serde_json::Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// The `(field, code)` pairs of a 422 problem.
+pub fn field_errors(problem: &serde_json::Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
