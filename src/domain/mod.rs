@@ -1,1 +1,4 @@
 //! The rules of the zone: documents, permits, crossings. No HTTP, no SQL.
+
+pub mod document;
+pub mod violation;
