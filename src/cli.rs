@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::db::Store;
+use crate::crypto::keyring::KeyRing;
+use crate::crypto::permit_token;
+use crate::crypto::seal::KeyEncryptionKey;
+use crate::crypto::signing_key::{JwkSet, PublicKey};
+use crate::db::{keys, Store};
 use crate::http::Application;
 use crate::telemetry;
 
@@ -36,6 +40,37 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Permit-signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Permits.
+    #[command(subcommand)]
+    Permit(PermitCommand),
+}
+
+/// Key commands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key the active one; older keys stay published while their permits can be valid.
+    Rotate,
+    /// Print a fresh key-encryption key for BORDERPASS_KEY_ENCRYPTION_KEY (share it among instances).
+    NewKek,
+}
+
+/// Permit commands.
+#[derive(Debug, Subcommand)]
+pub enum PermitCommand {
+    /// Verify a permit token offline: prints its claims, or why it is refused (exit code 1).
+    Verify {
+        /// The token (the text the QR code holds).
+        token: String,
+        /// Where the public keys come from: a JWKS file or an http(s) URL. Default: this instance's database.
+        #[arg(long, value_name = "FILE|URL")]
+        jwks: Option<String>,
+        /// Judge validity at this instant (RFC 3339) instead of now.
+        #[arg(long, value_name = "INSTANT")]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -52,6 +87,11 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
+        Command::Keys(KeysCommand::Rotate) => rotate_keys(&config),
+        Command::Keys(KeysCommand::NewKek) => new_kek(),
+        Command::Permit(PermitCommand::Verify { token, jwks, at }) => {
+            return verify_permit(&config, &token, jwks.as_deref(), at);
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -87,4 +127,107 @@ fn migrate(config: &Config) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+fn rotate_keys(config: &Config) -> Result<(), String> {
+    let kek = config
+        .load_key_encryption_key()
+        .map_err(|e| e.to_string())?;
+    let ring = KeyRing::new(kek);
+    let store = Store::open(config);
+    store.migrate().map_err(|e| e.to_string())?;
+    let mut conn = store.writer_blocking().map_err(|e| e.to_string())?;
+    let (old, new) = keys::rotate(&mut conn, &ring, chrono::Utc::now().naive_utc())
+        .map_err(|e| e.to_string())?;
+    match old {
+        Some(old) => println!("active signing key is now {new} (was {old}, still published while its permits can be valid)"),
+        None => println!("active signing key is now {new}"),
+    }
+    Ok(())
+}
+
+fn new_kek() -> Result<(), String> {
+    let kek = KeyEncryptionKey::generate().map_err(|e| e.to_string())?;
+    println!("{}", kek.to_text().as_str());
+    Ok(())
+}
+
+/// Loads public keys from a JWKS file or URL, or from the configured database.
+fn load_public_keys(config: &Config, jwks: Option<&str>) -> Result<Vec<PublicKey>, String> {
+    let set: JwkSet = match jwks {
+        Some(source) if source.starts_with("http://") || source.starts_with("https://") => {
+            reqwest::blocking::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .and_then(|c| c.get(source).send())
+                .and_then(|r| r.error_for_status())
+                .and_then(|r| r.json())
+                .map_err(|e| format!("cannot fetch the JWKS from {source}: {e}"))?
+        }
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the JWKS file {path}: {e}"))?;
+            serde_json::from_str(&text).map_err(|e| format!("{path} is not a JWKS: {e}"))?
+        }
+        None => {
+            let store = Store::open(config);
+            let mut conn = store.writer_blocking().map_err(|e| e.to_string())?;
+            let keys = keys::published(&mut conn, chrono::Utc::now().naive_utc())
+                .map_err(|e| e.to_string())?;
+            JwkSet {
+                keys: keys.iter().map(PublicKey::to_jwk).collect(),
+            }
+        }
+    };
+    Ok(set.public_keys())
+}
+
+fn verify_permit(
+    config: &Config,
+    token: &str,
+    jwks: Option<&str>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> ExitCode {
+    let keys = match load_public_keys(config, jwks) {
+        Ok(keys) => keys,
+        Err(message) => {
+            eprintln!("borderpass: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let at = at.unwrap_or_else(chrono::Utc::now);
+    let lookup = |kid: &str| keys.iter().find(|k| k.kid == kid).cloned();
+    match permit_token::verify(token, lookup, at) {
+        Ok(claims) => {
+            let valid = |t: i64| {
+                chrono::DateTime::from_timestamp(t, 0)
+                    .map(|d| d.to_rfc3339())
+                    .unwrap_or_default()
+            };
+            let report = serde_json::json!({
+                "valid": true,
+                "kid": permit_token::kid_of(token).unwrap_or_default(),
+                "permit_id": claims.sub,
+                "holder_name": claims.n,
+                "nationality": claims.c,
+                "birth_date": claims.b,
+                "valid_from": valid(claims.nbf),
+                "valid_until": valid(claims.exp),
+                "claims": claims,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            println!(
+                "{}",
+                serde_json::json!({ "valid": false, "reason": reason.as_str() })
+            );
+            eprintln!("borderpass: permit token refused: {}", reason.as_str());
+            ExitCode::FAILURE
+        }
+    }
 }

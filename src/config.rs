@@ -9,6 +9,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::seal::KeyEncryptionKey;
+
 /// A setting that could not be read; the message names the setting.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -34,6 +36,19 @@ pub struct RawSettings {
     pub body_limit_bytes: usize,
     /// Connections in the reading pool (and the writing pool on PostgreSQL).
     pub db_pool_size: u32,
+    /// base64url 32-byte key that seals signing keys in the database; empty means `DATA_DIR/key-encryption.key`.
+    pub key_encryption_key: Option<SecretText>,
+}
+
+/// A secret setting: never printed by `Debug`.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(..)")
+    }
 }
 
 impl Default for RawSettings {
@@ -47,6 +62,7 @@ impl Default for RawSettings {
             log_format: "text".into(),
             body_limit_bytes: 64 * 1024,
             db_pool_size: 8,
+            key_encryption_key: None,
         }
     }
 }
@@ -130,6 +146,21 @@ pub struct Config {
     pub db_pool_size: u32,
     /// How long a request waits for a database connection.
     pub db_timeout: Duration,
+    /// The key that seals signing keys, when configured; else it lives in `DATA_DIR/key-encryption.key`.
+    pub key_encryption_key: Option<KeyEncryptionKey>,
+}
+
+impl Config {
+    /// The key-encryption key: configured, or read from (created in) the data directory.
+    pub fn load_key_encryption_key(&self) -> Result<KeyEncryptionKey, ConfigError> {
+        match &self.key_encryption_key {
+            Some(key) => Ok(key.clone()),
+            None => KeyEncryptionKey::load_or_create(&self.data_dir.join("key-encryption.key"))
+                .map_err(|e| {
+                    ConfigError(format!("BORDERPASS_KEY_ENCRYPTION_KEY not set, and {e}"))
+                }),
+        }
+    }
 }
 
 impl Config {
@@ -202,6 +233,12 @@ impl Config {
                 raw.db_pool_size
             )));
         }
+        let key_encryption_key = match raw.key_encryption_key.as_ref().map(|s| s.0.trim()).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => Some(KeyEncryptionKey::from_text(text).map_err(|_| {
+                ConfigError("BORDERPASS_KEY_ENCRYPTION_KEY (key_encryption_key) must be 32 bytes in base64url (43 characters); make one with `borderpass keys new-kek`".into())
+            })?),
+        };
         Ok(Self {
             bind,
             data_dir: raw.data_dir,
@@ -212,6 +249,7 @@ impl Config {
             body_limit_bytes: raw.body_limit_bytes,
             db_pool_size: raw.db_pool_size,
             db_timeout: Duration::from_secs(5),
+            key_encryption_key,
         })
     }
 }

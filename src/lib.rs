@@ -3,7 +3,9 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod qr;
 pub mod telemetry;

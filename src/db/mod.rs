@@ -1,6 +1,8 @@
 //! Storage: one code base over SQLite (embedded default) and PostgreSQL, chosen by URL.
 
+pub mod keys;
 pub mod migrations;
+pub mod permits;
 pub mod schema;
 
 use std::path::PathBuf;
@@ -135,14 +137,20 @@ impl Store {
         self.backend
     }
 
+    /// Creates the SQLite file's directory; done before each attempt rather than once at start,
+    /// so a directory that becomes creatable later is picked up.
+    fn ensure_sqlite_dir(&self) -> Result<(), migrations::MigrationError> {
+        match &self.sqlite_dir {
+            Some(dir) => std::fs::create_dir_all(dir).map_err(|e| {
+                migrations::MigrationError::Failed(format!("cannot create {}: {e}", dir.display()))
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Applies pending migrations through the writer; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, migrations::MigrationError> {
-        if let Some(dir) = &self.sqlite_dir {
-            // Created here rather than once at start, so a directory that appears later is picked up.
-            std::fs::create_dir_all(dir).map_err(|e| {
-                migrations::MigrationError::Failed(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
+        self.ensure_sqlite_dir()?;
         let mut conn = self
             .writer
             .get()
@@ -152,29 +160,47 @@ impl Store {
         Ok(applied)
     }
 
-    /// Keeps trying to migrate in the background until it works (the database may start later).
-    pub fn migrate_in_background(&self) {
+    /// Keeps trying, in the background, to migrate and then run `prepare` (e.g. make sure a
+    /// signing key exists) until both work: the database may come up after the service.
+    pub fn migrate_in_background<F>(&self, prepare: F)
+    where
+        F: Fn(&mut DbConnection) -> Result<(), String> + Send + 'static,
+    {
         let store = self.clone();
-        std::thread::Builder::new()
-            .name("borderpass-migrate".into())
-            .spawn(move || {
-                let mut wait = Duration::from_millis(250);
-                loop {
-                    match store.migrate() {
-                        Ok(applied) => {
-                            tracing::info!(applied = applied.len(), "database schema is up to date");
-                            return;
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "database not ready; will retry");
-                            std::thread::sleep(wait);
-                            wait = (wait * 2).min(Duration::from_secs(2));
-                        }
+        let spawned = std::thread::Builder::new().name("borderpass-migrate".into()).spawn(move || {
+            let mut wait = Duration::from_millis(250);
+            loop {
+                match store.migrate_and_prepare(&prepare) {
+                    Ok(applied) => {
+                        tracing::info!(applied, "database schema is up to date");
+                        return;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "database not ready; will retry");
+                        std::thread::sleep(wait);
+                        wait = (wait * 2).min(Duration::from_secs(2));
                     }
                 }
-            })
-            .map(drop)
-            .unwrap_or_else(|error| tracing::error!(%error, "cannot start the migration thread"));
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start the migration thread");
+        }
+    }
+
+    fn migrate_and_prepare<F>(&self, prepare: &F) -> Result<usize, String>
+    where
+        F: Fn(&mut DbConnection) -> Result<(), String>,
+    {
+        self.ensure_sqlite_dir().map_err(|e| e.to_string())?;
+        let mut conn = self
+            .writer
+            .get()
+            .map_err(|e| format!("database unavailable: {e}"))?;
+        let applied = migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
+        prepare(&mut conn)?;
+        self.migrated.store(true, Ordering::SeqCst);
+        Ok(applied.len())
     }
 
     /// True once migrations have been applied in this process.

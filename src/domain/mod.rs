@@ -1,4 +1,5 @@
 //! The rules of the zone: documents, permits, crossings. No HTTP, no SQL.
 
 pub mod document;
+pub mod permit;
 pub mod violation;

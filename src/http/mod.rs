@@ -2,7 +2,9 @@
 
 pub mod extract;
 pub mod health;
+pub mod keys;
 pub mod openapi;
+pub mod permits;
 pub mod problem;
 mod server;
 
@@ -18,6 +20,7 @@ pub use server::{Application, StartError};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::keyring::KeyRing;
 use crate::db::Store;
 use problem::{problem_for_status, ApiError, PROBLEM_JSON};
 
@@ -30,13 +33,30 @@ pub struct AppState {
     pub store: Store,
     /// The source of now.
     pub clock: Arc<dyn Clock>,
+    /// Opened signing keys.
+    pub keys: Arc<KeyRing>,
+}
+
+impl AppState {
+    /// Today's date in the zone's calendar.
+    pub fn zone_today(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&self.config.zone_tz)
+            .date_naive()
+    }
 }
 
 /// Registers every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
-        .service(openapi::openapi_json);
+        .service(openapi::openapi_json)
+        .service(keys::jwks)
+        .service(permits::apply)
+        .service(permits::get_permit)
+        .service(permits::qr_png)
+        .service(permits::qr_svg);
 }
 
 /// Unknown paths answer a 404 problem.

@@ -3,7 +3,7 @@
 use actix_web::{get, HttpResponse};
 use utoipa::OpenApi;
 
-use super::{health, problem};
+use super::{health, keys, permits, problem};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -12,11 +12,28 @@ use super::{health, problem};
         title = "borderpass",
         description = "Entry permits and the crossing log of the Khorgos International Center for Boundary Cooperation.",
     ),
-    paths(health::healthz, health::readyz, openapi_json),
-    components(schemas(problem::Problem, problem::FieldError, health::Health)),
+    paths(
+        health::healthz,
+        health::readyz,
+        openapi_json,
+        keys::jwks,
+        permits::apply,
+        permits::get_permit,
+        permits::qr_png,
+        permits::qr_svg,
+    ),
+    components(schemas(
+        problem::Problem,
+        problem::FieldError,
+        health::Health,
+        permits::PermitRequest,
+        permits::PermitView,
+        crate::crypto::signing_key::JwkSet,
+    )),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
+        (name = "permits", description = "Applying for a permit, fetching it, its QR code, the keys that verify it"),
     )
 )]
 pub struct ApiDoc;

@@ -12,6 +12,7 @@ use super::problem::ApiError;
 use super::{not_found, problem_safety_net, routes, AppState};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::keyring::KeyRing;
 use crate::db::Store;
 
 /// Why the service could not start.
@@ -25,6 +26,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The key-encryption key could not be loaded.
+    #[error("{0}")]
+    Keys(String),
     /// The server could not be set up.
     #[error("cannot start the HTTP server: {0}")]
     Server(#[source] std::io::Error),
@@ -45,12 +49,24 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr().map_err(StartError::Server)?.port();
+        let kek = config
+            .load_key_encryption_key()
+            .map_err(|e| StartError::Keys(e.to_string()))?;
+        let keys = Arc::new(KeyRing::new(kek));
         let store = Store::open(&config);
-        store.migrate_in_background();
+        {
+            let (keys, clock) = (keys.clone(), clock.clone());
+            store.migrate_in_background(move |conn| {
+                crate::db::keys::ensure_active(conn, &keys, clock.now().naive_utc())
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            });
+        }
         let state = web::Data::new(AppState {
             config,
             store: store.clone(),
             clock,
+            keys,
         });
         let server = HttpServer::new(move || {
             App::new()

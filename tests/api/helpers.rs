@@ -76,8 +76,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub config: Config,
+    /// What the service was started with, for starting a peer on the same database.
+    pub settings: RawSettings,
     handle: actix_web::dev::ServerHandle,
-    _data_dir: tempfile::TempDir,
+    _data_dir: Option<tempfile::TempDir>,
     _pg: Option<PgTestDatabase>,
 }
 
@@ -133,7 +135,15 @@ pub async fn start(
     data_dir: tempfile::TempDir,
     pg: Option<PgTestDatabase>,
 ) -> TestApp {
-    let config = Config::from_raw(settings).expect("valid test configuration");
+    start_owning(settings, Some(data_dir), pg).await
+}
+
+async fn start_owning(
+    settings: RawSettings,
+    data_dir: Option<tempfile::TempDir>,
+    pg: Option<PgTestDatabase>,
+) -> TestApp {
+    let config = Config::from_raw(settings.clone()).expect("valid test configuration");
     let clock = Arc::new(ManualClock::new(test_start_instant()));
     let app = Application::build(config.clone(), clock.clone()).expect("service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -147,6 +157,7 @@ pub async fn start(
             .expect("client"),
         clock,
         config,
+        settings,
         handle,
         _data_dir: data_dir,
         _pg: pg,
@@ -154,6 +165,65 @@ pub async fn start(
 }
 
 impl TestApp {
+    /// A second service instance on the same database and data directory (so the same key-encryption key).
+    pub async fn spawn_peer(&self) -> TestApp {
+        let peer = start_owning(self.settings.clone(), None, None).await;
+        peer.clock.set(borderpass::clock::Clock::now(&*self.clock));
+        peer.wait_until_ready().await;
+        peer
+    }
+
+    /// Sends every `(path, body)` POST at once, each from its own task; returns the statuses in order.
+    pub async fn post_concurrently(&self, requests: Vec<(String, serde_json::Value)>) -> Vec<u16> {
+        let mut tasks = Vec::new();
+        for (path, body) in requests {
+            let (client, url) = (self.client.clone(), self.url(&path));
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request sent")
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.expect("task"));
+        }
+        statuses
+    }
+
+    /// Today in the zone's calendar, by the test clock.
+    pub fn zone_today(&self) -> chrono::NaiveDate {
+        use borderpass::clock::Clock;
+        self.clock
+            .now()
+            .with_timezone(&self.config.zone_tz)
+            .date_naive()
+    }
+
+    /// The `DATABASE_URL` this service uses.
+    pub fn database_url(&self) -> String {
+        match &self.config.database {
+            borderpass::config::DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            borderpass::config::DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// Runs the `borderpass` binary against this service's database and data directory.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_borderpass"))
+            .args(args)
+            .env("DATABASE_URL", self.database_url())
+            .env("BORDERPASS_DATA_DIR", &self.config.data_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run borderpass")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -228,4 +298,104 @@ pub fn field_errors(problem: &serde_json::Value) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Documents that pass every check, as request bodies.
+pub mod documents {
+    use borderpass::domain::document::mrz::MrzFields;
+    use borderpass::domain::document::{iin, resident_id, Sex};
+    use chrono::NaiveDate;
+    use serde_json::{json, Value};
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("date")
+    }
+
+    /// A valid IIN for a woman born on `birth` in the 20th century, with registration `serial`.
+    pub fn iin_for(birth: NaiveDate, serial: u32) -> String {
+        use chrono::Datelike;
+        (serial..serial + 100)
+            .find_map(|n| {
+                let first11 = format!(
+                    "{:02}{:02}{:02}4{:04}",
+                    birth.year() % 100,
+                    birth.month(),
+                    birth.day(),
+                    n % 10_000
+                );
+                iin::check_digit(first11.as_bytes()).map(|c| format!("{first11}{}", c as char))
+            })
+            .expect("an IIN exists")
+    }
+
+    /// A valid Chinese citizen number born on 1985-06-15 (female when `seq` is even).
+    pub fn citizen_number(seq: u32) -> String {
+        let body = format!("110105198506150{:02}", seq % 100);
+        let check = resident_id::check_character(body.as_bytes()).expect("17 digits");
+        format!("{body}{}", check as char)
+    }
+
+    /// A Kazakh passport, with MRZ, numbered from `n` so tests never collide.
+    pub fn passport(n: u32) -> Value {
+        let number = format!("N{n:08}");
+        let iin = iin_for(date(1990, 1, 31), n);
+        let mrz = MrzFields {
+            document_code: "P",
+            issuing_country: "KAZ",
+            surname: "IVANOVA",
+            given_names: "ANNA MARIA",
+            number: &number,
+            nationality: "KAZ",
+            birth_date: date(1990, 1, 31),
+            sex: Sex::Female,
+            expiry_date: date(2034, 5, 1),
+            optional_data: &iin,
+        }
+        .to_td3();
+        json!({
+            "type": "passport", "issuing_country": "KAZ", "number": number, "nationality": "KAZ",
+            "surname": "IVANOVA", "given_names": "ANNA MARIA", "birth_date": "1990-01-31", "sex": "F",
+            "expiry_date": "2034-05-01", "personal_number": iin, "mrz": mrz,
+        })
+    }
+
+    /// A Chinese resident identity card (no MRZ).
+    pub fn chinese_card(seq: u32) -> Value {
+        let number = citizen_number(seq);
+        // The parity of the 17th character gives the sex.
+        let sex = if (number.as_bytes()[16] - b'0') % 2 == 1 {
+            "M"
+        } else {
+            "F"
+        };
+        json!({
+            "type": "id_card", "issuing_country": "CHN", "number": number,
+            "surname": "李", "given_names": "娜", "birth_date": "1985-06-15", "sex": sex, "expiry_date": "2035-06-15",
+        })
+    }
+
+    /// A Kazakh ID card given by its MRZ alone.
+    pub fn kazakh_card(n: u32) -> Value {
+        let number = format!("{:09}", 40_000_000 + n);
+        let iin = iin_for(date(1990, 1, 31), n);
+        let mrz = MrzFields {
+            document_code: "ID",
+            issuing_country: "KAZ",
+            surname: "SEITKALI",
+            given_names: "AIGERIM",
+            number: &number,
+            nationality: "KAZ",
+            birth_date: date(1990, 1, 31),
+            sex: Sex::Female,
+            expiry_date: date(2033, 1, 1),
+            optional_data: &iin,
+        }
+        .to_td1();
+        json!({ "type": "id_card", "mrz": mrz })
+    }
+
+    /// A full application body.
+    pub fn application(document: Value, from: NaiveDate, until: NaiveDate) -> Value {
+        json!({ "document": document, "visit": { "from": from.to_string(), "until": until.to_string() } })
+    }
 }

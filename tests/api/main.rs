@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, on SQLite or (with TEST_DATABASE_URL) PostgreSQL.
 
 mod health;
+mod permits;
 // Helpers serve many test modules; not every one uses each.
 #[allow(dead_code)]
 mod helpers;

@@ -18,6 +18,45 @@ gates.name text
 gates.side text
 gates.time_zone text
 index gates(id) unique
+signing_keys.kid text
+signing_keys.public_key text
+signing_keys.sealed_private_key text
+signing_keys.active_slot integer null
+signing_keys.created_at timestamp
+signing_keys.retired_at timestamp null
+index signing_keys(kid) unique
+index signing_keys(active_slot) unique
+documents.document_key text
+documents.first_applied_at timestamp
+documents.last_applied_at timestamp
+index documents(document_key) unique
+permits.id text
+permits.status text
+permits.document_key text
+permits.document_type text
+permits.issuing_country text
+permits.document_number text
+permits.document_expiry date null
+permits.personal_number text null
+permits.nationality text
+permits.surname text
+permits.given_names text
+permits.birth_date date
+permits.sex text
+permits.visit_from date
+permits.visit_until date
+permits.valid_from timestamp
+permits.valid_until timestamp
+permits.kid text
+permits.token text
+permits.access_code_hash text
+permits.created_at timestamp
+permits.revoked_at timestamp null
+permits.revoked_reason text null
+index permits(id) unique
+index permits(document_key,visit_from)
+index permits(kid,valid_until)
+index permits(created_at)
 ";
 
 #[derive(QueryableByName)]

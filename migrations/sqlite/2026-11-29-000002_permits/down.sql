@@ -1,0 +1,3 @@
+DROP TABLE permits;
+DROP TABLE documents;
+DROP TABLE signing_keys;

@@ -1,0 +1,273 @@
+//! Permit tokens: compact JWS, EdDSA, small enough for a QR code of version 13 at level M.
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::signing_key::{PermitSigningKey, PublicKey};
+
+/// Longest token a QR code of version 13 at error correction M holds in byte mode.
+pub const MAX_TOKEN_BYTES: usize = 331;
+/// Longest holder name kept in a token, in bytes: the 39 characters of a TD3 MRZ name field.
+pub const MAX_NAME_BYTES: usize = 39;
+
+/// What a permit token says. Claim names are short on purpose: every byte counts in the QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermitClaims {
+    /// The permit id.
+    pub sub: String,
+    /// Start of validity (Unix seconds): 00:00 of the first visit day in the zone.
+    pub nbf: i64,
+    /// End of validity (Unix seconds): 24:00 of the last visit day in the zone.
+    pub exp: i64,
+    /// Holder's name as an MRZ writes it (`SURNAME<<GIVEN<NAMES`), cut to 39 bytes.
+    pub n: String,
+    /// Holder's nationality (ICAO code).
+    pub c: String,
+    /// Holder's birth date, `YYYYMMDD`.
+    pub b: String,
+}
+
+impl PermitClaims {
+    /// The name claim for a holder: MRZ form, cut at a character boundary to fit 39 bytes.
+    pub fn name_claim(surname: &str, given_names: &str) -> String {
+        let words = |s: &str| {
+            s.split([' ', '-'])
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("<")
+        };
+        let full = if given_names.trim().is_empty() {
+            words(surname)
+        } else {
+            format!("{}<<{}", words(surname), words(given_names))
+        };
+        let mut cut = String::new();
+        for ch in full.chars() {
+            if cut.len() + ch.len_utf8() > MAX_NAME_BYTES {
+                break;
+            }
+            cut.push(ch);
+        }
+        cut
+    }
+}
+
+/// Why a token is refused; the names are the scan answer's `reason` codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenRejection {
+    /// Not a compact JWS with a readable header and claims.
+    #[error("malformed_token")]
+    Malformed,
+    /// The signature does not verify.
+    #[error("bad_signature")]
+    BadSignature,
+    /// No known key has the token's `kid`.
+    #[error("unknown_key")]
+    UnknownKey,
+    /// Before `nbf`.
+    #[error("not_yet_valid")]
+    NotYetValid,
+    /// At or after `exp`.
+    #[error("expired")]
+    Expired,
+}
+
+impl TokenRejection {
+    /// The reason code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed_token",
+            Self::BadSignature => "bad_signature",
+            Self::UnknownKey => "unknown_key",
+            Self::NotYetValid => "not_yet_valid",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// Why signing failed.
+#[derive(Debug, thiserror::Error)]
+#[error("token signing failed: {0}")]
+pub struct SignError(String);
+
+/// Signs `claims` with `key`; the header carries only `alg` and `kid`.
+pub fn sign(claims: &PermitClaims, key: &PermitSigningKey) -> Result<String, SignError> {
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = None;
+    header.kid = Some(key.kid().to_owned());
+    jsonwebtoken::encode(&header, claims, key.encoding_key()).map_err(|e| SignError(e.to_string()))
+}
+
+/// The token's `kid`, if its header can be read.
+pub fn kid_of(token: &str) -> Result<String, TokenRejection> {
+    let header =
+        jsonwebtoken::decode_header(token.trim()).map_err(|_| TokenRejection::Malformed)?;
+    if header.alg != Algorithm::EdDSA {
+        return Err(TokenRejection::BadSignature);
+    }
+    header.kid.ok_or(TokenRejection::UnknownKey)
+}
+
+/// Checks the signature only, whatever the time: the claims of an authentic token.
+pub fn verify_signature(
+    token: &str,
+    lookup: impl FnOnce(&str) -> Option<PublicKey>,
+) -> Result<PermitClaims, TokenRejection> {
+    let token = token.trim();
+    let kid = kid_of(token)?;
+    let key = lookup(&kid).ok_or(TokenRejection::UnknownKey)?;
+    let decoding = key.decoding_key().ok_or(TokenRejection::UnknownKey)?;
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["sub", "exp", "nbf"]);
+    let data =
+        jsonwebtoken::decode::<PermitClaims>(token, &decoding, &validation).map_err(|e| match e
+            .kind()
+        {
+            // The signature is checked before the claims are read: a garbled signature or payload fails here.
+            ErrorKind::InvalidSignature | ErrorKind::Base64(_) | ErrorKind::InvalidAlgorithm => {
+                TokenRejection::BadSignature
+            }
+            _ => TokenRejection::Malformed,
+        })?;
+    if uuid::Uuid::parse_str(&data.claims.sub).is_err() {
+        return Err(TokenRejection::Malformed);
+    }
+    Ok(data.claims)
+}
+
+/// Full verification at instant `at`: signature, then `nbf` ≤ at < `exp`.
+pub fn verify(
+    token: &str,
+    lookup: impl FnOnce(&str) -> Option<PublicKey>,
+    at: DateTime<Utc>,
+) -> Result<PermitClaims, TokenRejection> {
+    let claims = verify_signature(token, lookup)?;
+    check_time(&claims, at)?;
+    Ok(claims)
+}
+
+/// `nbf` ≤ at < `exp`.
+pub fn check_time(claims: &PermitClaims, at: DateTime<Utc>) -> Result<(), TokenRejection> {
+    let now = at.timestamp();
+    if now < claims.nbf {
+        Err(TokenRejection::NotYetValid)
+    } else if now >= claims.exp {
+        Err(TokenRejection::Expired)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn worst_case_claims() -> PermitClaims {
+        PermitClaims {
+            sub: uuid::Uuid::now_v7().to_string(),
+            nbf: 4_102_444_800, // 2100: ten digits, as long as they get
+            exp: 4_105_123_200,
+            n: PermitClaims::name_claim("WOLFESCHLEGELSTEINHAUSENBERGERDORFF", "HUBERT BLAINE"),
+            c: "KAZ".into(),
+            b: "19900131".into(),
+        }
+    }
+
+    #[test]
+    fn worst_case_token_fits_version_13_at_level_m() {
+        let key = PermitSigningKey::generate().expect("key");
+        let claims = worst_case_claims();
+        assert_eq!(claims.n.len(), MAX_NAME_BYTES);
+        let token = sign(&claims, &key).expect("sign");
+        assert!(
+            token.len() <= MAX_TOKEN_BYTES,
+            "token is {} bytes",
+            token.len()
+        );
+        eprintln!("worst-case token: {} bytes", token.len());
+        let code = crate::qr::encode(token.as_bytes()).expect("qr");
+        assert!(
+            crate::qr::version_number(&code) <= 13,
+            "version {}",
+            crate::qr::version_number(&code)
+        );
+    }
+
+    #[test]
+    fn names_in_other_scripts_are_cut_at_character_boundaries() {
+        let name = PermitClaims::name_claim(&"王".repeat(30), "芳");
+        assert!(name.len() <= MAX_NAME_BYTES);
+        assert!(name.chars().all(|c| c == '王'));
+        assert_eq!(
+            PermitClaims::name_claim("DE LA CRUZ", "ANA-MARIA"),
+            "DE<LA<CRUZ<<ANA<MARIA"
+        );
+        assert_eq!(PermitClaims::name_claim("MADONNA", ""), "MADONNA");
+    }
+
+    #[test]
+    fn sign_verify_and_each_reason() {
+        let key = PermitSigningKey::generate().expect("key");
+        let other = PermitSigningKey::generate().expect("key");
+        let claims = PermitClaims {
+            nbf: 1_000,
+            exp: 2_000,
+            ..worst_case_claims()
+        };
+        let token = sign(&claims, &key).expect("sign");
+        let lookup = |kid: &str| (kid == key.kid()).then(|| key.public_key());
+        let at = |s| Utc.timestamp_opt(s, 0).single().expect("instant");
+        assert_eq!(verify(&token, lookup, at(1_500)), Ok(claims.clone()));
+        assert_eq!(
+            verify(&token, lookup, at(999)),
+            Err(TokenRejection::NotYetValid)
+        );
+        assert_eq!(
+            verify(&token, lookup, at(2_000)),
+            Err(TokenRejection::Expired)
+        );
+        assert_eq!(
+            verify("not a token", lookup, at(1_500)),
+            Err(TokenRejection::Malformed)
+        );
+        let foreign = sign(&claims, &other).expect("sign");
+        assert_eq!(
+            verify(&foreign, lookup, at(1_500)),
+            Err(TokenRejection::UnknownKey)
+        );
+        // The other key under our kid: the signature cannot verify.
+        let impostor = |_: &str| {
+            Some(PublicKey {
+                kid: key.kid().into(),
+                x: other.public_key().x,
+            })
+        };
+        assert_eq!(
+            verify(&token, impostor, at(1_500)),
+            Err(TokenRejection::BadSignature)
+        );
+        // One character changed in the payload, and in the signature.
+        let parts: Vec<&str> = token.split('.').collect();
+        let flip = |s: &str, i: usize| {
+            let mut b = s.as_bytes().to_vec();
+            b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+            String::from_utf8(b).expect("ascii")
+        };
+        let tampered_payload = format!("{}.{}.{}", parts[0], flip(parts[1], 10), parts[2]);
+        assert_eq!(
+            verify(&tampered_payload, lookup, at(1_500)),
+            Err(TokenRejection::BadSignature)
+        );
+        let tampered_signature = format!("{}.{}.{}", parts[0], parts[1], flip(parts[2], 10));
+        assert_eq!(
+            verify(&tampered_signature, lookup, at(1_500)),
+            Err(TokenRejection::BadSignature)
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Signing keys in the database: the one active key, rotation, what is published.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{permits, signing_keys};
+use super::DbConnection;
+use crate::crypto::keyring::{KeyRing, KeyRingError};
+use crate::crypto::seal::SealError;
+use crate::crypto::signing_key::{KeyError, PermitSigningKey, PublicKey};
+
+/// A key as stored: public half in clear, private half sealed.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = signing_keys)]
+pub struct StoredKey {
+    /// Key identifier.
+    pub kid: String,
+    /// base64url public key.
+    pub public_key: String,
+    /// Sealed seed.
+    pub sealed_private_key: String,
+    /// 1 on the active key, NULL on retired ones.
+    pub active_slot: Option<i32>,
+    /// When made.
+    pub created_at: NaiveDateTime,
+    /// When it stopped signing.
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+/// Why the key store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyStoreError {
+    /// A statement failed.
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    /// A stored key could not be opened.
+    #[error(transparent)]
+    KeyRing(#[from] KeyRingError),
+    /// A new key could not be made or sealed.
+    #[error("new signing key: {0}")]
+    NewKey(String),
+    /// There is no active key (the service has not finished starting).
+    #[error("no active signing key")]
+    NoActiveKey,
+}
+
+impl From<SealError> for KeyStoreError {
+    fn from(e: SealError) -> Self {
+        Self::NewKey(e.to_string())
+    }
+}
+
+impl From<KeyError> for KeyStoreError {
+    fn from(e: KeyError) -> Self {
+        Self::NewKey(e.to_string())
+    }
+}
+
+fn new_stored_key(
+    ring: &KeyRing,
+    now: NaiveDateTime,
+) -> Result<(StoredKey, PermitSigningKey), KeyStoreError> {
+    let key = PermitSigningKey::generate()?;
+    let stored = StoredKey {
+        kid: key.kid().to_owned(),
+        public_key: key.public_key().x_b64(),
+        sealed_private_key: ring.kek().seal(key.seed())?,
+        active_slot: Some(1),
+        created_at: now,
+        retired_at: None,
+    };
+    Ok((stored, key))
+}
+
+/// The active key's row, if any.
+pub fn active(conn: &mut DbConnection) -> QueryResult<Option<StoredKey>> {
+    signing_keys::table
+        .filter(signing_keys::active_slot.eq(1))
+        .select(StoredKey::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Makes sure an active key exists; instances starting together agree on one (the unique active slot).
+pub fn ensure_active(
+    conn: &mut DbConnection,
+    ring: &KeyRing,
+    now: NaiveDateTime,
+) -> Result<String, KeyStoreError> {
+    if let Some(key) = active(conn)? {
+        ring.signing_key(&key.kid, &key.sealed_private_key)?;
+        return Ok(key.kid);
+    }
+    let (stored, _) = new_stored_key(ring, now)?;
+    match diesel::insert_into(signing_keys::table)
+        .values(&stored)
+        .execute(conn)
+    {
+        Ok(_) => Ok(stored.kid),
+        // Another instance made the first key at the same moment: use theirs.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {
+            let key = active(conn)?.ok_or(KeyStoreError::NoActiveKey)?;
+            ring.signing_key(&key.kid, &key.sealed_private_key)?;
+            Ok(key.kid)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Retires the active key and makes a new one active, in one transaction; returns (old, new) kids.
+pub fn rotate(
+    conn: &mut DbConnection,
+    ring: &KeyRing,
+    now: NaiveDateTime,
+) -> Result<(Option<String>, String), KeyStoreError> {
+    let (stored, _) = new_stored_key(ring, now)?;
+    conn.transaction(|c| {
+        let old = active(c)?.map(|k| k.kid);
+        diesel::update(signing_keys::table.filter(signing_keys::active_slot.eq(1)))
+            .set((
+                signing_keys::active_slot.eq(None::<i32>),
+                signing_keys::retired_at.eq(Some(now)),
+            ))
+            .execute(c)?;
+        diesel::insert_into(signing_keys::table)
+            .values(&stored)
+            .execute(c)?;
+        Ok((old, stored.kid.clone()))
+    })
+}
+
+/// The active signing key, opened.
+pub fn active_signing_key(
+    conn: &mut DbConnection,
+    ring: &KeyRing,
+) -> Result<Arc<PermitSigningKey>, KeyStoreError> {
+    let key = active(conn)?.ok_or(KeyStoreError::NoActiveKey)?;
+    Ok(ring.signing_key(&key.kid, &key.sealed_private_key)?)
+}
+
+/// Keys to publish at `now`: the active one, and retired ones while a permit they signed is still valid.
+pub fn published(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<PublicKey>> {
+    let still_needed = diesel::dsl::exists(
+        permits::table
+            .filter(permits::kid.eq(signing_keys::kid))
+            .filter(permits::valid_until.gt(now)),
+    );
+    let rows: Vec<(String, String)> = signing_keys::table
+        .filter(signing_keys::retired_at.is_null().or(still_needed))
+        .order(signing_keys::created_at.desc())
+        .select((signing_keys::kid, signing_keys::public_key))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kid, x)| PublicKey::from_x(&kid, &x))
+        .collect())
+}
+
+/// Any key ever made with this `kid`, for verification.
+pub fn public_key(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<PublicKey>> {
+    let row: Option<String> = signing_keys::table
+        .filter(signing_keys::kid.eq(kid))
+        .select(signing_keys::public_key)
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|x| PublicKey::from_x(kid, &x)))
+}

@@ -1,0 +1,120 @@
+//! Permits in the database: issuing (one per document for overlapping dates), reading back.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{documents, permits};
+use super::DbConnection;
+
+/// A permit as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = permits)]
+pub struct PermitRow {
+    /// Permit id (UUIDv7 text).
+    pub id: String,
+    /// `active` or `revoked`.
+    pub status: String,
+    /// `type:issuing_country:number`: one document, whatever its holder typed around it.
+    pub document_key: String,
+    /// `passport` or `id_card`.
+    pub document_type: String,
+    /// Issuing state.
+    pub issuing_country: String,
+    /// Full document number.
+    pub document_number: String,
+    /// Document expiry (none for long-term Chinese cards).
+    pub document_expiry: Option<NaiveDate>,
+    /// Personal number (IIN on Kazakh documents).
+    pub personal_number: Option<String>,
+    /// Nationality.
+    pub nationality: String,
+    /// Surname.
+    pub surname: String,
+    /// Given names.
+    pub given_names: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// `M`, `F` or `X`.
+    pub sex: String,
+    /// First visit day (zone calendar).
+    pub visit_from: NaiveDate,
+    /// Last visit day (zone calendar).
+    pub visit_until: NaiveDate,
+    /// Start of validity (UTC).
+    pub valid_from: NaiveDateTime,
+    /// End of validity (UTC).
+    pub valid_until: NaiveDateTime,
+    /// Key that signed the token.
+    pub kid: String,
+    /// The signed token.
+    pub token: String,
+    /// SHA-256 of the access code.
+    pub access_code_hash: String,
+    /// When issued (UTC).
+    pub created_at: NaiveDateTime,
+    /// When revoked.
+    pub revoked_at: Option<NaiveDateTime>,
+    /// Why revoked.
+    pub revoked_reason: Option<String>,
+}
+
+/// Why a permit was not issued.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// The document already holds a permit for overlapping dates.
+    #[error("the document already holds a permit for overlapping dates")]
+    Overlap,
+    /// A statement failed.
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Stores `permit` unless its document already holds one for overlapping dates.
+///
+/// The document's row is created if missing and then updated, which locks it until commit on
+/// PostgreSQL (SQLite has a single writer): concurrent applications for one document run one after
+/// the other, so the overlap check always sees the permit the other one inserted.
+pub fn insert(conn: &mut DbConnection, permit: &PermitRow) -> Result<(), IssueError> {
+    conn.transaction(|c| {
+        let now = permit.created_at;
+        let remember = diesel::insert_into(documents::table)
+            .values((
+                documents::document_key.eq(&permit.document_key),
+                documents::first_applied_at.eq(now),
+                documents::last_applied_at.eq(now),
+            ))
+            .on_conflict(documents::document_key)
+            .do_nothing();
+        // The multi-backend query builder has no ON CONFLICT; both backends spell it the same.
+        match c {
+            DbConnection::Sqlite(c) => remember.execute(c)?,
+            DbConnection::Postgres(c) => remember.execute(c)?,
+        };
+        diesel::update(documents::table.find(&permit.document_key))
+            .set(documents::last_applied_at.eq(now))
+            .execute(c)?;
+        // Revoked permits block too: revoking must not open the way to a fresh permit.
+        let overlapping: i64 = permits::table
+            .filter(permits::document_key.eq(&permit.document_key))
+            .filter(permits::visit_from.le(permit.visit_until))
+            .filter(permits::visit_until.ge(permit.visit_from))
+            .count()
+            .get_result(c)?;
+        if overlapping > 0 {
+            return Err(IssueError::Overlap);
+        }
+        diesel::insert_into(permits::table)
+            .values(permit)
+            .execute(c)?;
+        Ok(())
+    })
+}
+
+/// The permit with this id.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PermitRow>> {
+    permits::table
+        .find(id)
+        .select(PermitRow::as_select())
+        .first(conn)
+        .optional()
+}
