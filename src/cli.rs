@@ -9,10 +9,12 @@ use clap::{Parser, Subcommand};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::crypto::keyring::KeyRing;
+use crate::crypto::password::PasswordHasher;
 use crate::crypto::permit_token;
 use crate::crypto::seal::KeyEncryptionKey;
 use crate::crypto::signing_key::{JwkSet, PublicKey};
 use crate::db::{keys, Store};
+use crate::http::users::{check_new_user, store_new_user, NewUser, NewUserError};
 use crate::http::Application;
 use crate::telemetry;
 
@@ -46,6 +48,26 @@ pub enum Command {
     /// Permits.
     #[command(subcommand)]
     Permit(PermitCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// Staff account commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account; the password is read from standard input (one line).
+    Add {
+        /// 3–32 characters: lower-case letters, digits, '.', '_', '-'.
+        #[arg(long)]
+        username: String,
+        /// `officer` (scans at one gate) or `admin`.
+        #[arg(long, value_parser = ["officer", "admin"])]
+        role: String,
+        /// The officer's gate, e.g. CN-1 or KZ-1.
+        #[arg(long)]
+        gate: Option<String>,
+    },
 }
 
 /// Key commands.
@@ -89,6 +111,11 @@ pub fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Keys(KeysCommand::Rotate) => rotate_keys(&config),
         Command::Keys(KeysCommand::NewKek) => new_kek(),
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            gate,
+        }) => add_user(&config, username, role, gate),
         Command::Permit(PermitCommand::Verify { token, jwks, at }) => {
             return verify_permit(&config, &token, jwks.as_deref(), at);
         }
@@ -230,4 +257,47 @@ fn verify_permit(
             ExitCode::FAILURE
         }
     }
+}
+
+fn add_user(
+    config: &Config,
+    username: String,
+    role: String,
+    gate: Option<String>,
+) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let store = Store::open(config);
+    store.migrate().map_err(|e| e.to_string())?;
+    let hasher = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)
+        .map_err(|e| e.to_string())?;
+    let user = NewUser {
+        username: Some(username),
+        password: Some(password),
+        role: Some(role),
+        gate_id: gate,
+    };
+    let mut conn = store.writer_blocking().map_err(|e| e.to_string())?;
+    let describe = |e: NewUserError| match e {
+        NewUserError::Invalid(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        NewUserError::Exists => "this username is taken".to_owned(),
+        NewUserError::Failed(e) => e,
+    };
+    let checked = check_new_user(&mut conn, &user).map_err(describe)?;
+    let row = checked
+        .hash(&hasher, chrono::Utc::now())
+        .map_err(describe)?;
+    let row = store_new_user(&mut conn, row).map_err(describe)?;
+    match &row.gate_id {
+        Some(gate) => println!("created {} {} at gate {gate}", row.role, row.username),
+        None => println!("created {} {}", row.role, row.username),
+    }
+    Ok(())
 }

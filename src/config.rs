@@ -38,6 +38,20 @@ pub struct RawSettings {
     pub db_pool_size: u32,
     /// base64url 32-byte key that seals signing keys in the database; empty means `DATA_DIR/key-encryption.key`.
     pub key_encryption_key: Option<SecretText>,
+    /// argon2id memory per password hash, KiB (OWASP: 19456).
+    pub argon2_memory_kib: u32,
+    /// argon2id passes (OWASP: 2).
+    pub argon2_iterations: u32,
+    /// Lifetime of a staff access token, seconds.
+    pub access_token_ttl_secs: u32,
+    /// Failed logins (per username, and per client address) before logins are refused for a while.
+    pub login_max_failures: u32,
+    /// How long logins stay refused after too many failures, seconds (also the counting window).
+    pub login_block_secs: u32,
+    /// How far a scan's `scanned_at` may lie behind the server's clock, hours.
+    pub scan_max_age_hours: u32,
+    /// How far a scan's `scanned_at` may lie ahead of the server's clock, seconds.
+    pub scan_max_ahead_secs: u32,
 }
 
 /// A secret setting: never printed by `Debug`.
@@ -63,6 +77,13 @@ impl Default for RawSettings {
             body_limit_bytes: 64 * 1024,
             db_pool_size: 8,
             key_encryption_key: None,
+            argon2_memory_kib: crate::crypto::password::OWASP_MEMORY_KIB,
+            argon2_iterations: crate::crypto::password::OWASP_ITERATIONS,
+            access_token_ttl_secs: 900,
+            login_max_failures: 5,
+            login_block_secs: 900,
+            scan_max_age_hours: 72,
+            scan_max_ahead_secs: 300,
         }
     }
 }
@@ -148,6 +169,20 @@ pub struct Config {
     pub db_timeout: Duration,
     /// The key that seals signing keys, when configured; else it lives in `DATA_DIR/key-encryption.key`.
     pub key_encryption_key: Option<KeyEncryptionKey>,
+    /// argon2id memory, KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id passes.
+    pub argon2_iterations: u32,
+    /// Staff access token lifetime.
+    pub access_token_ttl: chrono::Duration,
+    /// Failed logins before a block.
+    pub login_max_failures: u32,
+    /// Block length and counting window.
+    pub login_block: chrono::Duration,
+    /// Oldest accepted `scanned_at`, behind now.
+    pub scan_max_age: chrono::Duration,
+    /// Furthest accepted `scanned_at`, ahead of now.
+    pub scan_max_ahead: chrono::Duration,
 }
 
 impl Config {
@@ -239,7 +274,67 @@ impl Config {
                 ConfigError("BORDERPASS_KEY_ENCRYPTION_KEY (key_encryption_key) must be 32 bytes in base64url (43 characters); make one with `borderpass keys new-kek`".into())
             })?),
         };
+        let in_range = |name: &str, key: &str, value: u32, range: std::ops::RangeInclusive<u32>| {
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(ConfigError(format!(
+                    "BORDERPASS_{name} ({key}) = {value} must be between {} and {}",
+                    range.start(),
+                    range.end()
+                )))
+            }
+        };
+        let argon2_memory_kib = in_range(
+            "ARGON2_MEMORY_KIB",
+            "argon2_memory_kib",
+            raw.argon2_memory_kib,
+            8..=4 * 1024 * 1024,
+        )?;
+        let argon2_iterations = in_range(
+            "ARGON2_ITERATIONS",
+            "argon2_iterations",
+            raw.argon2_iterations,
+            1..=100,
+        )?;
+        let ttl = in_range(
+            "ACCESS_TOKEN_TTL_SECS",
+            "access_token_ttl_secs",
+            raw.access_token_ttl_secs,
+            60..=86_400,
+        )?;
+        let login_max_failures = in_range(
+            "LOGIN_MAX_FAILURES",
+            "login_max_failures",
+            raw.login_max_failures,
+            1..=1000,
+        )?;
+        let login_block = in_range(
+            "LOGIN_BLOCK_SECS",
+            "login_block_secs",
+            raw.login_block_secs,
+            1..=86_400,
+        )?;
+        let scan_max_age = in_range(
+            "SCAN_MAX_AGE_HOURS",
+            "scan_max_age_hours",
+            raw.scan_max_age_hours,
+            1..=24 * 31,
+        )?;
+        let scan_max_ahead = in_range(
+            "SCAN_MAX_AHEAD_SECS",
+            "scan_max_ahead_secs",
+            raw.scan_max_ahead_secs,
+            0..=3600,
+        )?;
         Ok(Self {
+            argon2_memory_kib,
+            argon2_iterations,
+            access_token_ttl: chrono::Duration::seconds(i64::from(ttl)),
+            login_max_failures,
+            login_block: chrono::Duration::seconds(i64::from(login_block)),
+            scan_max_age: chrono::Duration::hours(i64::from(scan_max_age)),
+            scan_max_ahead: chrono::Duration::seconds(i64::from(scan_max_ahead)),
             bind,
             data_dir: raw.data_dir,
             database,

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use super::seal::{KeyEncryptionKey, SealError};
 use super::signing_key::{KeyError, PermitSigningKey, PublicKey};
+use super::staff_token::SessionKey;
 
 /// Why a stored key could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ pub enum KeyRingError {
 pub struct KeyRing {
     kek: KeyEncryptionKey,
     signing: RwLock<HashMap<String, Arc<PermitSigningKey>>>,
+    session: RwLock<Option<SessionKey>>,
+    public: RwLock<HashMap<String, PublicKey>>,
 }
 
 impl KeyRing {
@@ -40,6 +43,8 @@ impl KeyRing {
         Self {
             kek,
             signing: RwLock::default(),
+            session: RwLock::default(),
+            public: RwLock::default(),
         }
     }
 
@@ -86,8 +91,43 @@ impl KeyRing {
         Ok(key)
     }
 
-    /// A public key from its stored base64url form.
-    pub fn public_key(kid: &str, x: &str) -> Option<PublicKey> {
-        PublicKey::from_x(kid, x)
+    /// Opens and keeps the staff access-token key.
+    pub fn set_session_key(&self, sealed: &str) -> Result<SessionKey, KeyRingError> {
+        let kid = "staff-token-key".to_owned();
+        let bytes = self.kek.open(sealed).map_err(|source| KeyRingError::Seal {
+            kid: kid.clone(),
+            source,
+        })?;
+        let key = SessionKey::from_bytes(&bytes).ok_or(KeyRingError::Key {
+            kid,
+            source: KeyError::Malformed,
+        })?;
+        *self.session.write().unwrap_or_else(|p| p.into_inner()) = Some(key.clone());
+        Ok(key)
+    }
+
+    /// The staff access-token key, once the service has loaded it.
+    pub fn session_key(&self) -> Option<SessionKey> {
+        self.session
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A public key seen before (keys never change once made, so they are kept for good).
+    pub fn cached_public_key(&self, kid: &str) -> Option<PublicKey> {
+        self.public
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(kid)
+            .cloned()
+    }
+
+    /// Keeps a public key read from the database.
+    pub fn remember_public_key(&self, key: PublicKey) {
+        self.public
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.kid.clone(), key);
     }
 }

@@ -2,9 +2,11 @@
 
 pub mod access_code;
 pub mod keyring;
+pub mod password;
 pub mod permit_token;
 pub mod seal;
 pub mod signing_key;
+pub mod staff_token;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{permits, signing_keys};
+use super::schema::{permits, service_secrets, signing_keys};
 use super::DbConnection;
 use crate::crypto::keyring::{KeyRing, KeyRingError};
 use crate::crypto::seal::SealError;
@@ -169,4 +169,48 @@ pub fn public_key(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<Publ
         .first(conn)
         .optional()?;
     Ok(row.and_then(|x| PublicKey::from_x(kid, &x)))
+}
+
+const SESSION_KEY_NAME: &str = "staff-token-key";
+
+/// Makes sure the shared staff access-token key exists and loads it into `ring`.
+pub fn ensure_session_key(
+    conn: &mut DbConnection,
+    ring: &KeyRing,
+    now: NaiveDateTime,
+) -> Result<(), KeyStoreError> {
+    let stored: Option<String> = service_secrets::table
+        .find(SESSION_KEY_NAME)
+        .select(service_secrets::sealed_value)
+        .first(conn)
+        .optional()?;
+    let sealed = match stored {
+        Some(sealed) => sealed,
+        None => {
+            let secret = crate::crypto::random_bytes::<32>()
+                .map_err(|e| KeyStoreError::NewKey(e.to_string()))?;
+            let sealed = ring.kek().seal(&secret)?;
+            let inserted = diesel::insert_into(service_secrets::table)
+                .values((
+                    service_secrets::name.eq(SESSION_KEY_NAME),
+                    service_secrets::sealed_value.eq(&sealed),
+                    service_secrets::created_at.eq(now),
+                ))
+                .execute(conn);
+            match inserted {
+                Ok(_) => sealed,
+                // Another instance made it at the same moment: use theirs.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => service_secrets::table
+                    .find(SESSION_KEY_NAME)
+                    .select(service_secrets::sealed_value)
+                    .first(conn)?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    ring.set_session_key(&sealed)?;
+    Ok(())
 }

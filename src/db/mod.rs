@@ -1,9 +1,24 @@
 //! Storage: one code base over SQLite (embedded default) and PostgreSQL, chosen by URL.
 
+/// Runs a query whose syntax the multi-backend builder lacks (`ON CONFLICT`) on whichever
+/// backend the connection is; both backends spell these queries the same.
+macro_rules! on_backend {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::execute($query, c),
+            $crate::db::DbConnection::Postgres(c) => diesel::RunQueryDsl::execute($query, c),
+        }
+    };
+}
+pub(crate) use on_backend;
+
+pub mod gates;
 pub mod keys;
 pub mod migrations;
 pub mod permits;
+pub mod scans;
 pub mod schema;
+pub mod staff;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

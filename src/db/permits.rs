@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{documents, permits};
+use super::schema::{documents, permits, presence};
 use super::DbConnection;
 
 /// A permit as stored.
@@ -85,11 +85,7 @@ pub fn insert(conn: &mut DbConnection, permit: &PermitRow) -> Result<(), IssueEr
             ))
             .on_conflict(documents::document_key)
             .do_nothing();
-        // The multi-backend query builder has no ON CONFLICT; both backends spell it the same.
-        match c {
-            DbConnection::Sqlite(c) => remember.execute(c)?,
-            DbConnection::Postgres(c) => remember.execute(c)?,
-        };
+        super::on_backend!(c, remember)?;
         diesel::update(documents::table.find(&permit.document_key))
             .set(documents::last_applied_at.eq(now))
             .execute(c)?;
@@ -106,6 +102,13 @@ pub fn insert(conn: &mut DbConnection, permit: &PermitRow) -> Result<(), IssueEr
         diesel::insert_into(permits::table)
             .values(permit)
             .execute(c)?;
+        diesel::insert_into(presence::table)
+            .values((
+                presence::permit_id.eq(&permit.id),
+                presence::inside.eq(false),
+                presence::version.eq(0_i64),
+            ))
+            .execute(c)?;
         Ok(())
     })
 }
@@ -117,4 +120,38 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PermitRow>>
         .select(PermitRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// What revoking did.
+#[derive(Debug)]
+pub enum Revocation {
+    /// Revoked now; the permit afterwards.
+    Revoked(PermitRow),
+    /// It was revoked before; the permit as it is.
+    AlreadyRevoked(PermitRow),
+    /// No such permit.
+    Unknown,
+}
+
+/// Revokes an active permit (a conditional update: concurrent revocations record one reason).
+pub fn revoke(
+    conn: &mut DbConnection,
+    id: &str,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Revocation> {
+    conn.transaction(|c| {
+        let changed = diesel::update(permits::table.find(id).filter(permits::status.eq("active")))
+            .set((
+                permits::status.eq("revoked"),
+                permits::revoked_at.eq(Some(now)),
+                permits::revoked_reason.eq(Some(reason)),
+            ))
+            .execute(c)?;
+        Ok(match (changed, find(c, id)?) {
+            (1, Some(row)) => Revocation::Revoked(row),
+            (_, Some(row)) => Revocation::AlreadyRevoked(row),
+            (_, None) => Revocation::Unknown,
+        })
+    })
 }

@@ -57,6 +57,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff (username) {
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        gate_id -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    service_secrets (name) {
+        name -> Text,
+        sealed_value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    presence (permit_id) {
+        permit_id -> Text,
+        inside -> Bool,
+        side -> Nullable<Text>,
+        gate_id -> Nullable<Text>,
+        since -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    scans (id) {
+        id -> Text,
+        nonce -> Text,
+        fingerprint -> Text,
+        permit_id -> Nullable<Text>,
+        gate_id -> Text,
+        side -> Text,
+        direction -> Text,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        flags -> Text,
+        nationality -> Nullable<Text>,
+        officer -> Text,
+        scanned_at -> Timestamp,
+        recorded_at -> Timestamp,
+        answer -> Text,
+    }
+}
+
 diesel::joinable!(permits -> signing_keys (kid));
+diesel::joinable!(presence -> permits (permit_id));
+diesel::joinable!(scans -> permits (permit_id));
+diesel::joinable!(staff -> gates (gate_id));
 diesel::joinable!(permits -> documents (document_key));
-diesel::allow_tables_to_appear_in_same_query!(gates, signing_keys, documents, permits);
+diesel::allow_tables_to_appear_in_same_query!(
+    gates,
+    signing_keys,
+    documents,
+    permits,
+    staff,
+    login_failures,
+    service_secrets,
+    presence,
+    scans,
+);

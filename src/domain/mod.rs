@@ -1,5 +1,6 @@
 //! The rules of the zone: documents, permits, crossings. No HTTP, no SQL.
 
+pub mod crossing;
 pub mod document;
 pub mod permit;
 pub mod violation;

@@ -1,12 +1,16 @@
 //! The HTTP interface: routes, extractors, problem answers and the server itself.
 
+pub mod auth;
 pub mod extract;
+pub mod gates;
 pub mod health;
 pub mod keys;
 pub mod openapi;
 pub mod permits;
 pub mod problem;
+pub mod scans;
 mod server;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -21,6 +25,7 @@ pub use server::{Application, StartError};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::keyring::KeyRing;
+use crate::crypto::password::PasswordHasher;
 use crate::db::Store;
 use problem::{problem_for_status, ApiError, PROBLEM_JSON};
 
@@ -35,6 +40,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Opened signing keys.
     pub keys: Arc<KeyRing>,
+    /// Staff password hashing.
+    pub passwords: PasswordHasher,
 }
 
 impl AppState {
@@ -56,7 +63,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(permits::apply)
         .service(permits::get_permit)
         .service(permits::qr_png)
-        .service(permits::qr_svg);
+        .service(permits::qr_svg)
+        .service(permits::revoke)
+        .service(auth::login)
+        .service(users::create_user)
+        .service(users::update_user)
+        .service(gates::list_gates)
+        .service(gates::create_gate)
+        .service(scans::record_scan);
 }
 
 /// Unknown paths answer a 404 problem.

@@ -3,7 +3,10 @@
 use actix_web::{get, HttpResponse};
 use utoipa::OpenApi;
 
-use super::{health, keys, permits, problem};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::Modify;
+
+use super::{auth, gates, health, keys, permits, problem, scans, users};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -21,6 +24,13 @@ use super::{health, keys, permits, problem};
         permits::get_permit,
         permits::qr_png,
         permits::qr_svg,
+        permits::revoke,
+        auth::login,
+        users::create_user,
+        users::update_user,
+        gates::list_gates,
+        gates::create_gate,
+        scans::record_scan,
     ),
     components(schemas(
         problem::Problem,
@@ -29,10 +39,14 @@ use super::{health, keys, permits, problem};
         permits::PermitRequest,
         permits::PermitView,
         crate::crypto::signing_key::JwkSet,
+        scans::ScanAnswer,
     )),
+    modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
+        (name = "staff", description = "Logging in, staff accounts, gates"),
+        (name = "scans", description = "The crossing log"),
         (name = "permits", description = "Applying for a permit, fetching it, its QR code, the keys that verify it"),
     )
 )]
@@ -44,4 +58,22 @@ pub struct ApiDoc;
 #[get("/api/v1/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// Declares the `bearer` scheme staff endpoints use.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
 }

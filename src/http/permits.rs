@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::{authenticate, Staff};
 use super::extract::ApiJson;
 use super::problem::{ApiError, FieldError, Problem};
 use super::AppState;
@@ -13,7 +14,7 @@ use crate::crypto::access_code;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::permit_token::{self, PermitClaims};
 use crate::db::keys::KeyStoreError;
-use crate::db::permits::{self, IssueError, PermitRow};
+use crate::db::permits::{self, IssueError, PermitRow, Revocation};
 use crate::domain::document::DocumentInput;
 use crate::domain::permit::{Application, PermitId, PermitStatus, VisitRules, MAX_DAYS_AHEAD};
 use crate::domain::violation::Violation;
@@ -94,6 +95,9 @@ pub struct HolderDocument {
     pub issuing_country: String,
     /// The number with all but its last four characters masked.
     pub number_masked: String,
+    /// The full number: only in answers to staff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
     /// Expiry date; absent for a long-term Chinese card.
     pub expiry_date: Option<NaiveDate>,
 }
@@ -157,6 +161,12 @@ pub struct PermitView {
     pub kid: String,
     /// When issued.
     pub issued_at: DateTime<Utc>,
+    /// When revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Why revoked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_reason: Option<String>,
     /// Shown once, in the answer to the application: keep it to fetch the permit later.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_code: Option<String>,
@@ -171,8 +181,17 @@ fn mask(number: &str) -> String {
     "*".repeat(hidden) + &chars[hidden..].iter().collect::<String>()
 }
 
+/// Who is looking at a permit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Viewer {
+    /// The holder, with the access code.
+    Holder,
+    /// Staff, with a bearer token.
+    Staff,
+}
+
 impl PermitView {
-    fn from_row(row: PermitRow, access_code: Option<String>) -> Self {
+    fn from_row(row: PermitRow, access_code: Option<String>, viewer: Viewer) -> Self {
         let base = format!("/api/v1/permits/{}", row.id);
         Self {
             links: PermitLinks {
@@ -198,12 +217,15 @@ impl PermitView {
                     doc_type: row.document_type,
                     issuing_country: row.issuing_country,
                     number_masked: mask(&row.document_number),
+                    number: (viewer == Viewer::Staff).then(|| row.document_number.clone()),
                     expiry_date: row.document_expiry,
                 },
             },
             token: row.token,
             kid: row.kid,
             issued_at: row.created_at.and_utc(),
+            revoked_at: row.revoked_at.map(|t| t.and_utc()),
+            revoked_reason: row.revoked_reason,
             access_code,
         }
     }
@@ -279,7 +301,7 @@ pub async fn apply(
         PermitWriteError::Sign(e) => ApiError::Internal(e),
     })?;
     tracing::info!(permit_id = %row.id, kid = %row.kid, "permit issued");
-    let view = PermitView::from_row(row, Some(code));
+    let view = PermitView::from_row(row, Some(code), Viewer::Holder);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, view.links.self_.clone()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -356,13 +378,23 @@ fn new_permit_row(
     }
 }
 
-/// Loads a permit the caller may see: the access code must match. Unknown ids and wrong codes look alike.
+/// Loads a permit the caller may see: staff with a bearer token see any; otherwise the access code
+/// must match, and unknown ids and wrong codes look alike.
 async fn permit_for_caller(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
-) -> Result<PermitRow, ApiError> {
+) -> Result<(PermitRow, Viewer), ApiError> {
     let id: PermitId = id.parse().map_err(|_| ApiError::NotFound)?;
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        authenticate(state, req).await?;
+        let key = id.to_string();
+        let row = state
+            .store
+            .read(move |conn| Ok(permits::find(conn, &key)?))
+            .await?;
+        return row.map(|r| (r, Viewer::Staff)).ok_or(ApiError::NotFound);
+    }
     let code = req
         .headers()
         .get(ACCESS_CODE_HEADER)
@@ -381,7 +413,7 @@ async fn permit_for_caller(
     );
     let matches = access_code::matches(&code, &stored_hash);
     match row {
-        Some(row) if matches && !code.is_empty() => Ok(row),
+        Some(row) if matches && !code.is_empty() => Ok((row, Viewer::Holder)),
         _ => Err(ApiError::NotFound),
     }
 }
@@ -400,10 +432,10 @@ pub async fn get_permit(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = permit_for_caller(&state, &req, &id).await?;
+    let (row, viewer) = permit_for_caller(&state, &req, &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(PermitView::from_row(row, None)))
+        .json(PermitView::from_row(row, None, viewer)))
 }
 
 /// Size of the PNG.
@@ -448,7 +480,7 @@ pub async fn qr_png(
                 )
             })?,
     };
-    let row = permit_for_caller(&state, &req, &id).await?;
+    let (row, _) = permit_for_caller(&state, &req, &id).await?;
     let png = web::block(move || qr::png(row.token.as_bytes(), scale))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -473,10 +505,75 @@ pub async fn qr_svg(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = permit_for_caller(&state, &req, &id).await?;
+    let (row, _) = permit_for_caller(&state, &req, &id).await?;
     let svg = qr::svg(row.token.as_bytes()).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(svg))
+}
+
+/// Why a permit is revoked.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// 1 to 500 characters, kept with the permit.
+    pub reason: Option<String>,
+}
+
+/// Revoke a permit: entries are denied from now on; a holder inside may still leave (flag `revoked`).
+#[utoipa::path(post, path = "/api/v1/permits/{id}/revoke", tag = "permits", request_body = RevokeRequest,
+    params(("id" = String, Path, description = "Permit id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The permit, now revoked", body = PermitView),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such permit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/api/v1/permits/{id}/revoke")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    body: ApiJson<RevokeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    staff.require_admin()?;
+    let id: PermitId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let reason = body
+        .0
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::invalid(
+            "reason",
+            if reason.is_empty() {
+                "required"
+            } else {
+                "invalid_length"
+            },
+            "a reason of 1 to 500 characters",
+        ));
+    }
+    let now = state.clock.now().naive_utc();
+    let key = id.to_string();
+    let outcome = state
+        .store
+        .write(move |conn| Ok(permits::revoke(conn, &key, &reason, now)?))
+        .await?;
+    match outcome {
+        Revocation::Revoked(row) => {
+            tracing::info!(permit_id = %row.id, "permit revoked");
+            Ok(HttpResponse::Ok().json(PermitView::from_row(row, None, Viewer::Staff)))
+        }
+        Revocation::AlreadyRevoked(_) => {
+            Err(ApiError::Conflict("This permit was revoked before.".into()))
+        }
+        Revocation::Unknown => Err(ApiError::NotFound),
+    }
 }

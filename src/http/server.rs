@@ -13,6 +13,7 @@ use super::{not_found, problem_safety_net, routes, AppState};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::keyring::KeyRing;
+use crate::crypto::password::PasswordHasher;
 use crate::db::Store;
 
 /// Why the service could not start.
@@ -53,13 +54,15 @@ impl Application {
             .load_key_encryption_key()
             .map_err(|e| StartError::Keys(e.to_string()))?;
         let keys = Arc::new(KeyRing::new(kek));
+        let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)
+            .map_err(|e| StartError::Keys(e.to_string()))?;
         let store = Store::open(&config);
         {
             let (keys, clock) = (keys.clone(), clock.clone());
             store.migrate_in_background(move |conn| {
-                crate::db::keys::ensure_active(conn, &keys, clock.now().naive_utc())
-                    .map(drop)
-                    .map_err(|e| e.to_string())
+                let now = clock.now().naive_utc();
+                crate::db::keys::ensure_active(conn, &keys, now).map_err(|e| e.to_string())?;
+                crate::db::keys::ensure_session_key(conn, &keys, now).map_err(|e| e.to_string())
             });
         }
         let state = web::Data::new(AppState {
@@ -67,6 +70,7 @@ impl Application {
             store: store.clone(),
             clock,
             keys,
+            passwords,
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -57,6 +57,49 @@ index permits(id) unique
 index permits(document_key,visit_from)
 index permits(kid,valid_until)
 index permits(created_at)
+staff.username text
+staff.password_hash text
+staff.role text
+staff.gate_id text null
+staff.disabled boolean
+staff.created_at timestamp
+staff.updated_at timestamp
+index staff(username) unique
+login_failures.throttle_key text
+login_failures.failures integer
+login_failures.window_started_at timestamp
+login_failures.blocked_until timestamp null
+index login_failures(throttle_key) unique
+service_secrets.name text
+service_secrets.sealed_value text
+service_secrets.created_at timestamp
+index service_secrets(name) unique
+presence.permit_id text
+presence.inside boolean
+presence.side text null
+presence.gate_id text null
+presence.since timestamp null
+presence.version bigint
+index presence(permit_id) unique
+scans.id text
+scans.nonce text
+scans.fingerprint text
+scans.permit_id text null
+scans.gate_id text
+scans.side text
+scans.direction text
+scans.decision text
+scans.reason text null
+scans.flags text
+scans.nationality text null
+scans.officer text
+scans.scanned_at timestamp
+scans.recorded_at timestamp
+scans.answer text
+index scans(id) unique
+index scans(nonce) unique
+index scans(permit_id,recorded_at)
+index scans(scanned_at)
 ";
 
 #[derive(QueryableByName)]

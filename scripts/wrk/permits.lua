@@ -1,0 +1,18 @@
+-- POST /api/v1/permits with a different passport on every request (a repeated one would be 409).
+-- Visit dates come from the environment: BENCH_FROM and BENCH_UNTIL (YYYY-MM-DD, zone calendar).
+dofile(os.getenv("WRK_LIB") .. "/report.lua")
+
+local counter = 0
+local from = os.getenv("BENCH_FROM")
+local untill = os.getenv("BENCH_UNTIL")
+local run = os.getenv("BENCH_RUN") or "0"
+
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"document":{"type":"passport","issuing_country":"KAZ","number":"B%s%02d%07d","nationality":"KAZ",' ..
+    '"surname":"WOLFESCHLEGELSTEINHAUSENBERGERDORFF","given_names":"HUBERT BLAINE","birth_date":"1990-01-31","sex":"M",' ..
+    '"expiry_date":"2035-01-01"},"visit":{"from":"%s","until":"%s"}}',
+    run, tid, counter, from, untill)
+  return wrk.format("POST", "/api/v1/permits", {["Content-Type"] = "application/json"}, body)
+end

@@ -1,0 +1,233 @@
+//! The crossing log: each scan decided and appended in the transaction that moves its holder.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::permits::PermitRow;
+use super::schema::{permits, presence, scans};
+use super::DbConnection;
+use crate::domain::crossing::{
+    decide, Decision, DenyReason, Direction, PermitFacts, Presence, Side,
+};
+use crate::domain::permit::PermitStatus;
+
+/// One scan, ready to be decided and logged.
+#[derive(Debug, Clone)]
+pub struct ScanInput {
+    /// New log row id (UUIDv7).
+    pub id: String,
+    /// The device's idempotency key.
+    pub nonce: String,
+    /// Hash of what the scan was about (token, gate, direction): a reused nonce must match it.
+    pub fingerprint: String,
+    /// The gate.
+    pub gate_id: String,
+    /// The gate's side.
+    pub side: Side,
+    /// Entry or exit.
+    pub direction: Direction,
+    /// Who scanned.
+    pub officer: String,
+    /// The device's clock.
+    pub scanned_at: DateTime<Utc>,
+    /// The server's clock.
+    pub recorded_at: DateTime<Utc>,
+    /// The permit id an authentic token names, or why the token is refused.
+    pub token: Result<String, DenyReason>,
+}
+
+/// What was decided, for the answer.
+#[derive(Debug, Clone)]
+pub struct ScanRecord {
+    /// The scan.
+    pub input: ScanInput,
+    /// Admit (with flags) or deny.
+    pub decision: Decision,
+    /// The permit, when the token named a stored one.
+    pub permit: Option<PermitRow>,
+}
+
+/// The stored answer to a scan.
+#[derive(Debug, Clone)]
+pub enum ScanOutcome {
+    /// Newly decided and logged; the answer as stored.
+    Recorded(String),
+    /// The nonce was seen before: the first answer, and whether this request matches it.
+    Replayed {
+        /// The first answer.
+        answer: String,
+        /// False when the nonce was reused for a different scan.
+        same_scan: bool,
+    },
+}
+
+fn presence_of(inside: bool, side: Option<&str>) -> Presence {
+    match (inside, side.and_then(Side::parse)) {
+        (true, Some(side)) => Presence::Inside { side },
+        _ => Presence::Outside,
+    }
+}
+
+fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<ScanOutcome>> {
+    let seen: Option<(String, String)> = scans::table
+        .filter(scans::nonce.eq(&input.nonce))
+        .select((scans::answer, scans::fingerprint))
+        .first(conn)
+        .optional()?;
+    Ok(seen.map(|(answer, fingerprint)| ScanOutcome::Replayed {
+        answer,
+        same_scan: fingerprint == input.fingerprint,
+    }))
+}
+
+/// Decides `input` and appends it to the log in one transaction; `render` makes the answer stored with it.
+///
+/// The holder's presence row is locked first (an UPDATE), then read, then decided on, then moved:
+/// scans of one permit at any gate, through any instance, are decided one after the other.
+pub fn record(
+    conn: &mut DbConnection,
+    input: &ScanInput,
+    render: &dyn Fn(&ScanRecord) -> String,
+) -> QueryResult<ScanOutcome> {
+    // A concurrent scan with the same nonce makes the insert fail on the unique nonce: the retry replays it.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let result = conn.transaction(|c| record_once(c, input, render));
+        match result {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) if attempts < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+fn record_once(
+    c: &mut DbConnection,
+    input: &ScanInput,
+    render: &dyn Fn(&ScanRecord) -> String,
+) -> QueryResult<ScanOutcome> {
+    if let Some(replayed) = replay(c, input)? {
+        return Ok(replayed);
+    }
+    let (permit, decision) = match &input.token {
+        Err(reason) => (None, Decision::Deny(*reason)),
+        Ok(permit_id) => {
+            diesel::update(presence::table.find(permit_id))
+                .set(presence::version.eq(presence::version + 1))
+                .execute(c)?;
+            let permit: Option<PermitRow> = permits::table
+                .find(permit_id)
+                .select(PermitRow::as_select())
+                .first(c)
+                .optional()?;
+            let state: Option<(bool, Option<String>)> = presence::table
+                .find(permit_id)
+                .select((presence::inside, presence::side))
+                .first(c)
+                .optional()?;
+            match (permit, state) {
+                (Some(permit), Some((inside, side))) => {
+                    let facts = PermitFacts {
+                        status: PermitStatus::parse(&permit.status)
+                            .unwrap_or(PermitStatus::Revoked),
+                        valid_from: permit.valid_from.and_utc(),
+                        valid_until: permit.valid_until.and_utc(),
+                        presence: presence_of(inside, side.as_deref()),
+                    };
+                    let decision = decide(input.direction, input.side, &facts, input.scanned_at);
+                    if let Decision::Admit(_) = decision {
+                        let entering = input.direction == Direction::Entry;
+                        diesel::update(presence::table.find(permit_id))
+                            .set((
+                                presence::inside.eq(entering),
+                                presence::side.eq(entering.then(|| input.side.as_str())),
+                                presence::gate_id.eq(entering.then_some(input.gate_id.as_str())),
+                                presence::since.eq(Some(input.scanned_at.naive_utc())),
+                            ))
+                            .execute(c)?;
+                    }
+                    (Some(permit), decision)
+                }
+                _ => (None, Decision::Deny(DenyReason::UnknownPermit)),
+            }
+        }
+    };
+    let record = ScanRecord {
+        input: input.clone(),
+        decision,
+        permit,
+    };
+    let answer = render(&record);
+    let (decision, reason, flags) = match &record.decision {
+        Decision::Admit(flags) => (
+            "admit",
+            None,
+            flags
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        Decision::Deny(reason) => ("deny", Some(reason.as_str()), String::new()),
+    };
+    diesel::insert_into(scans::table)
+        .values((
+            scans::id.eq(&input.id),
+            scans::nonce.eq(&input.nonce),
+            scans::fingerprint.eq(&input.fingerprint),
+            scans::permit_id.eq(record.permit.as_ref().map(|p| p.id.as_str())),
+            scans::gate_id.eq(&input.gate_id),
+            scans::side.eq(input.side.as_str()),
+            scans::direction.eq(input.direction.as_str()),
+            scans::decision.eq(decision),
+            scans::reason.eq(reason),
+            scans::flags.eq(flags),
+            scans::nationality.eq(record.permit.as_ref().map(|p| p.nationality.as_str())),
+            scans::officer.eq(&input.officer),
+            scans::scanned_at.eq(input.scanned_at.naive_utc()),
+            scans::recorded_at.eq(input.recorded_at.naive_utc()),
+            scans::answer.eq(&answer),
+        ))
+        .execute(c)?;
+    Ok(ScanOutcome::Recorded(answer))
+}
+
+/// A log row, for audits and tests.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = scans)]
+pub struct ScanRow {
+    /// Log row id.
+    pub id: String,
+    /// Device nonce.
+    pub nonce: String,
+    /// The permit, when known.
+    pub permit_id: Option<String>,
+    /// Gate.
+    pub gate_id: String,
+    /// Side.
+    pub side: String,
+    /// Direction.
+    pub direction: String,
+    /// `admit` or `deny`.
+    pub decision: String,
+    /// Deny reason.
+    pub reason: Option<String>,
+    /// Comma-separated flags.
+    pub flags: String,
+    /// Device clock.
+    pub scanned_at: NaiveDateTime,
+    /// Server clock.
+    pub recorded_at: NaiveDateTime,
+}
+
+/// Every scan of a permit, in log order.
+pub fn for_permit(conn: &mut DbConnection, permit_id: &str) -> QueryResult<Vec<ScanRow>> {
+    scans::table
+        .filter(scans::permit_id.eq(permit_id))
+        .order((scans::recorded_at, scans::id))
+        .select(ScanRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,135 @@
+//! Staff accounts and the login throttle, shared by every instance through the database.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{login_failures, staff};
+use super::DbConnection;
+
+/// A staff account as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = staff)]
+pub struct StaffRow {
+    /// Login name.
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// `officer` or `admin`.
+    pub role: String,
+    /// The officer's gate.
+    pub gate_id: Option<String>,
+    /// A disabled account cannot log in, and its tokens stop working.
+    pub disabled: bool,
+    /// When made.
+    pub created_at: NaiveDateTime,
+    /// When last changed.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Why an account was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum AddStaffError {
+    /// The username is taken.
+    #[error("the username is taken")]
+    Exists,
+    /// A statement failed.
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Creates an account.
+pub fn insert(conn: &mut DbConnection, row: &StaffRow) -> Result<(), AddStaffError> {
+    match diesel::insert_into(staff::table).values(row).execute(conn) {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(AddStaffError::Exists),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The account `username`.
+pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<StaffRow>> {
+    staff::table
+        .find(username)
+        .select(StaffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Disables or enables an account; the account afterwards, if it exists.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    username: &str,
+    disabled: bool,
+    now: NaiveDateTime,
+) -> QueryResult<Option<StaffRow>> {
+    conn.transaction(|c| {
+        diesel::update(staff::table.find(username))
+            .set((staff::disabled.eq(disabled), staff::updated_at.eq(now)))
+            .execute(c)?;
+        find(c, username)
+    })
+}
+
+/// The latest instant until which any of `keys` is blocked, if one is blocked at `now`.
+pub fn blocked_until(
+    conn: &mut DbConnection,
+    keys: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let until: Vec<Option<NaiveDateTime>> = login_failures::table
+        .filter(login_failures::throttle_key.eq_any(keys))
+        .filter(login_failures::blocked_until.gt(now))
+        .select(login_failures::blocked_until)
+        .load(conn)?;
+    Ok(until.into_iter().flatten().max())
+}
+
+/// Counts a failed login for each of `keys`; a key reaching `max_failures` within `window` is
+/// blocked for `window`. Runs in one transaction; the row is locked by its update.
+pub fn record_failure(
+    conn: &mut DbConnection,
+    keys: &[String],
+    now: NaiveDateTime,
+    max_failures: u32,
+    window: chrono::Duration,
+) -> QueryResult<()> {
+    conn.transaction(|c| {
+        for key in keys {
+            let fresh = diesel::insert_into(login_failures::table)
+                .values((
+                    login_failures::throttle_key.eq(key),
+                    login_failures::failures.eq(0),
+                    login_failures::window_started_at.eq(now),
+                ))
+                .on_conflict(login_failures::throttle_key)
+                .do_nothing();
+            super::on_backend!(c, fresh)?;
+            // A window that has passed starts again.
+            diesel::update(login_failures::table.find(key))
+                .filter(login_failures::window_started_at.le(now - window))
+                .set((
+                    login_failures::failures.eq(0),
+                    login_failures::window_started_at.eq(now),
+                ))
+                .execute(c)?;
+            diesel::update(login_failures::table.find(key))
+                .set(login_failures::failures.eq(login_failures::failures + 1))
+                .execute(c)?;
+            diesel::update(login_failures::table.find(key))
+                .filter(login_failures::failures.ge(max_failures as i32))
+                .set(login_failures::blocked_until.eq(Some(now + window)))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Forgets the failures counted for `key` (after a successful login).
+pub fn clear_failures(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    diesel::delete(login_failures::table.find(key))
+        .execute(conn)
+        .map(drop)
+}

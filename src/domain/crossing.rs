@@ -1,0 +1,301 @@
+//! Crossing the zone's fence: gates, sides, directions, and the rules that admit or deny a scan.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::permit::PermitStatus;
+use crate::crypto::permit_token::TokenRejection;
+
+/// One of the zone's two countries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// China (gates in Beijing time).
+    Chn,
+    /// Kazakhstan (gates in Almaty time).
+    Kaz,
+}
+
+impl Side {
+    /// `CHN` or `KAZ`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chn => "CHN",
+            Self::Kaz => "KAZ",
+        }
+    }
+
+    /// Reads `CHN` or `KAZ`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_uppercase().as_str() {
+            "CHN" => Some(Self::Chn),
+            "KAZ" => Some(Self::Kaz),
+            _ => None,
+        }
+    }
+
+    /// The gates' clock on this side.
+    pub fn default_time_zone(self) -> chrono_tz::Tz {
+        match self {
+            Self::Chn => chrono_tz::Asia::Shanghai,
+            Self::Kaz => chrono_tz::Asia::Almaty,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Into or out of the zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Into the zone.
+    Entry,
+    /// Out of the zone.
+    Exit,
+}
+
+impl Direction {
+    /// `entry` or `exit`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Entry => "entry",
+            Self::Exit => "exit",
+        }
+    }
+
+    /// Reads `entry` or `exit`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "entry" => Some(Self::Entry),
+            "exit" => Some(Self::Exit),
+            _ => None,
+        }
+    }
+}
+
+/// Why a scan is denied; the names are the contract's `reason` codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DenyReason {
+    /// The token is not a readable JWS.
+    MalformedToken,
+    /// The signature does not verify.
+    BadSignature,
+    /// No key has the token's `kid`.
+    UnknownKey,
+    /// Authentic, but no such permit is stored.
+    UnknownPermit,
+    /// Entry on a revoked permit.
+    Revoked,
+    /// Entry before the first visit day.
+    NotYetValid,
+    /// Entry after the last visit day.
+    Expired,
+    /// Entry while already inside.
+    AlreadyInside,
+    /// Exit with no entry.
+    NotInside,
+    /// Exit through the other country's gate.
+    WrongSide,
+}
+
+impl DenyReason {
+    /// The reason code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedToken => "malformed_token",
+            Self::BadSignature => "bad_signature",
+            Self::UnknownKey => "unknown_key",
+            Self::UnknownPermit => "unknown_permit",
+            Self::Revoked => "revoked",
+            Self::NotYetValid => "not_yet_valid",
+            Self::Expired => "expired",
+            Self::AlreadyInside => "already_inside",
+            Self::NotInside => "not_inside",
+            Self::WrongSide => "wrong_side",
+        }
+    }
+}
+
+impl From<TokenRejection> for DenyReason {
+    fn from(rejection: TokenRejection) -> Self {
+        match rejection {
+            TokenRejection::Malformed => Self::MalformedToken,
+            TokenRejection::BadSignature => Self::BadSignature,
+            TokenRejection::UnknownKey => Self::UnknownKey,
+            TokenRejection::NotYetValid => Self::NotYetValid,
+            TokenRejection::Expired => Self::Expired,
+        }
+    }
+}
+
+/// Something an officer should know about an admitted exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// The holder stayed past the permit's end.
+    Overstay,
+    /// The permit was revoked while the holder was inside.
+    Revoked,
+}
+
+impl Flag {
+    /// The flag code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Overstay => "overstay",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+/// Where a holder is, as the crossing log says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Outside the zone.
+    Outside,
+    /// Inside, having entered through a gate of `side`.
+    Inside {
+        /// The side of entry, the only side they may leave by.
+        side: Side,
+    },
+}
+
+/// What the log knows of the permit a token names.
+#[derive(Debug, Clone, Copy)]
+pub struct PermitFacts {
+    /// Active or revoked.
+    pub status: PermitStatus,
+    /// Start of validity.
+    pub valid_from: DateTime<Utc>,
+    /// End of validity.
+    pub valid_until: DateTime<Utc>,
+    /// Where its holder is.
+    pub presence: Presence,
+}
+
+/// The outcome of one scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Let through, with flags for the officer.
+    Admit(Vec<Flag>),
+    /// Refused.
+    Deny(DenyReason),
+}
+
+/// Decides a scan of an authentic token for a stored permit, at `at` (the gate device's clock),
+/// at a gate of `gate_side`. Authenticity failures are decided before this, from the token alone.
+pub fn decide(
+    direction: Direction,
+    gate_side: Side,
+    permit: &PermitFacts,
+    at: DateTime<Utc>,
+) -> Decision {
+    match direction {
+        Direction::Entry => {
+            if permit.status == PermitStatus::Revoked {
+                Decision::Deny(DenyReason::Revoked)
+            } else if at < permit.valid_from {
+                Decision::Deny(DenyReason::NotYetValid)
+            } else if at >= permit.valid_until {
+                Decision::Deny(DenyReason::Expired)
+            } else if let Presence::Inside { .. } = permit.presence {
+                Decision::Deny(DenyReason::AlreadyInside)
+            } else {
+                Decision::Admit(Vec::new())
+            }
+        }
+        // Nobody is kept inside: an expired or revoked permit still lets its holder out, flagged.
+        Direction::Exit => match permit.presence {
+            Presence::Outside => Decision::Deny(DenyReason::NotInside),
+            Presence::Inside { side } if side != gate_side => Decision::Deny(DenyReason::WrongSide),
+            Presence::Inside { .. } => {
+                let mut flags = Vec::new();
+                if at >= permit.valid_until {
+                    flags.push(Flag::Overstay);
+                }
+                if permit.status == PermitStatus::Revoked {
+                    flags.push(Flag::Revoked);
+                }
+                Decision::Admit(flags)
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, hour, 0, 0)
+            .single()
+            .expect("instant")
+    }
+
+    fn facts(status: PermitStatus, presence: Presence) -> PermitFacts {
+        PermitFacts {
+            status,
+            valid_from: at(2),
+            valid_until: at(20),
+            presence,
+        }
+    }
+
+    #[test]
+    fn entry_rules() {
+        let outside = facts(PermitStatus::Active, Presence::Outside);
+        assert_eq!(
+            decide(Direction::Entry, Side::Chn, &outside, at(10)),
+            Decision::Admit(vec![])
+        );
+        assert_eq!(
+            decide(Direction::Entry, Side::Chn, &outside, at(1)),
+            Decision::Deny(DenyReason::NotYetValid)
+        );
+        assert_eq!(
+            decide(Direction::Entry, Side::Chn, &outside, at(20)),
+            Decision::Deny(DenyReason::Expired)
+        );
+        let revoked = facts(PermitStatus::Revoked, Presence::Outside);
+        assert_eq!(
+            decide(Direction::Entry, Side::Chn, &revoked, at(10)),
+            Decision::Deny(DenyReason::Revoked)
+        );
+        let inside = facts(PermitStatus::Active, Presence::Inside { side: Side::Kaz });
+        assert_eq!(
+            decide(Direction::Entry, Side::Chn, &inside, at(10)),
+            Decision::Deny(DenyReason::AlreadyInside)
+        );
+    }
+
+    #[test]
+    fn exit_rules() {
+        let inside_kaz = facts(PermitStatus::Active, Presence::Inside { side: Side::Kaz });
+        assert_eq!(
+            decide(Direction::Exit, Side::Kaz, &inside_kaz, at(10)),
+            Decision::Admit(vec![])
+        );
+        assert_eq!(
+            decide(Direction::Exit, Side::Chn, &inside_kaz, at(10)),
+            Decision::Deny(DenyReason::WrongSide)
+        );
+        let outside = facts(PermitStatus::Active, Presence::Outside);
+        assert_eq!(
+            decide(Direction::Exit, Side::Kaz, &outside, at(10)),
+            Decision::Deny(DenyReason::NotInside)
+        );
+        assert_eq!(
+            decide(Direction::Exit, Side::Kaz, &inside_kaz, at(21)),
+            Decision::Admit(vec![Flag::Overstay])
+        );
+        let revoked = facts(PermitStatus::Revoked, Presence::Inside { side: Side::Kaz });
+        assert_eq!(
+            decide(Direction::Exit, Side::Kaz, &revoked, at(21)),
+            Decision::Admit(vec![Flag::Overstay, Flag::Revoked])
+        );
+    }
+}
