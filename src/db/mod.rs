@@ -68,6 +68,32 @@ pub enum StoreError {
     Task(String),
 }
 
+/// On SQLite, runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, waiting
+/// (busy_timeout) for another process's writer, instead of failing at once with SQLITE_BUSY when a
+/// transaction that read first tries to write after another process committed. Transactions that
+/// `f` opens become savepoints. On PostgreSQL `f` runs as it is and opens its own transactions.
+pub fn immediate<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    } else {
+        return f(conn);
+    }
+    let result = f(conn);
+    if let DbConnection::Sqlite(c) = conn {
+        match &result {
+            Ok(_) => AnsiTransactionManager::commit_transaction(c)?,
+            Err(_) => {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+            }
+        }
+    }
+    result
+}
+
 /// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
 #[derive(Debug)]
 struct SqlitePragmas;
@@ -232,13 +258,14 @@ impl Store {
         Self::run(self.reader.clone(), None, f).await
     }
 
-    /// Runs `f` with the writing connection on a blocking thread.
+    /// Runs `f` with the writing connection on a blocking thread; on SQLite inside one
+    /// `BEGIN IMMEDIATE` transaction (see [`immediate`]).
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        Self::run(self.writer.clone(), None, f).await
+        Self::run(self.writer.clone(), None, |conn| immediate(conn, f)).await
     }
 
     /// True when a reading connection answers `SELECT 1` within `timeout`.

@@ -87,17 +87,16 @@ pub fn blocked_until(
     Ok(until.into_iter().flatten().max())
 }
 
-/// Counts a failed login for each of `keys`; a key reaching `max_failures` within `window` is
-/// blocked for `window`. Runs in one transaction; the row is locked by its update.
+/// Counts a failed login for each `(key, limit)`; a key reaching its limit within `window` is
+/// blocked for `window`. Runs in one transaction; each row is locked by its update.
 pub fn record_failure(
     conn: &mut DbConnection,
-    keys: &[String],
+    keys: &[(String, u32)],
     now: NaiveDateTime,
-    max_failures: u32,
     window: chrono::Duration,
 ) -> QueryResult<()> {
     conn.transaction(|c| {
-        for key in keys {
+        for (key, max_failures) in keys {
             let fresh = diesel::insert_into(login_failures::table)
                 .values((
                     login_failures::throttle_key.eq(key),
@@ -119,7 +118,7 @@ pub fn record_failure(
                 .set(login_failures::failures.eq(login_failures::failures + 1))
                 .execute(c)?;
             diesel::update(login_failures::table.find(key))
-                .filter(login_failures::failures.ge(max_failures as i32))
+                .filter(login_failures::failures.ge(*max_failures as i32))
                 .set(login_failures::blocked_until.eq(Some(now + window)))
                 .execute(c)?;
         }

@@ -14,6 +14,9 @@ use super::problem::{ApiError, Problem};
 use super::AppState;
 use crate::db::staff::{self, StaffRow};
 
+/// Failed logins one client address may make, as a multiple of the per-username limit.
+pub const ADDRESS_ALLOWANCE: u32 = 4;
+
 /// A staff role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -167,10 +170,18 @@ pub async fn login(
     let client = req
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    let throttle_keys = vec![format!("user:{username}"), format!("addr:{client}")];
+    // An address may be shared by a whole gate office behind one router: it gets a larger allowance.
+    let max = state.config.login_max_failures;
+    let throttle_keys = vec![
+        (format!("user:{username}"), max),
+        (
+            format!("addr:{client}"),
+            max.saturating_mul(ADDRESS_ALLOWANCE),
+        ),
+    ];
     let now = state.clock.now();
 
-    let keys = throttle_keys.clone();
+    let keys: Vec<String> = throttle_keys.iter().map(|(key, _)| key.clone()).collect();
     let blocked = state
         .store
         .read(move |conn| Ok(staff::blocked_until(conn, &keys, now.naive_utc())?))
@@ -198,7 +209,7 @@ pub async fn login(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
 
     if !ok {
-        let (max, window) = (state.config.login_max_failures, state.config.login_block);
+        let window = state.config.login_block;
         state
             .store
             .write(move |conn| {
@@ -206,7 +217,6 @@ pub async fn login(
                     conn,
                     &throttle_keys,
                     now.naive_utc(),
-                    max,
                     window,
                 )?)
             })

@@ -9,6 +9,9 @@ use borderpass::http::Application;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
+pub const ADMIN_PASSWORD: &str = "chief's long password";
+pub const OFFICER_PASSWORD: &str = "officer's long password";
+
 /// Which database the tests run against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TestBackend {
@@ -96,6 +99,9 @@ pub fn test_settings(data_dir: &std::path::Path) -> RawSettings {
         bind: "127.0.0.1:0".into(),
         data_dir: data_dir.to_path_buf(),
         db_pool_size: 4,
+        // Cheap argon2 in tests only; production uses OWASP's 19 MiB, 2 passes.
+        argon2_memory_kib: 64,
+        argon2_iterations: 1,
         ..RawSettings::default()
     }
 }
@@ -196,6 +202,37 @@ impl TestApp {
         statuses
     }
 
+    /// Like `post_concurrently`, as `bearer`; statuses and JSON bodies in order.
+    pub async fn post_concurrently_as(
+        &self,
+        bearer: &str,
+        requests: Vec<(String, serde_json::Value)>,
+    ) -> Vec<(u16, serde_json::Value)> {
+        let mut tasks = Vec::new();
+        for (path, body) in requests {
+            let (client, url, bearer) = (self.client.clone(), self.url(&path), bearer.to_owned());
+            tasks.push(tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .bearer_auth(bearer)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request sent");
+                let status = response.status().as_u16();
+                (
+                    status,
+                    response.json().await.unwrap_or(serde_json::Value::Null),
+                )
+            }));
+        }
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("task"));
+        }
+        answers
+    }
+
     /// Today in the zone's calendar, by the test clock.
     pub fn zone_today(&self) -> chrono::NaiveDate {
         use borderpass::clock::Clock;
@@ -219,9 +256,106 @@ impl TestApp {
             .args(args)
             .env("DATABASE_URL", self.database_url())
             .env("BORDERPASS_DATA_DIR", &self.config.data_dir)
+            .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
+            .env("BORDERPASS_ARGON2_ITERATIONS", "1")
             .env("RUST_LOG", "warn")
             .output()
             .expect("run borderpass")
+    }
+
+    /// `borderpass user add`, with the password on standard input.
+    pub fn cli_add_user(
+        &self,
+        username: &str,
+        role: &str,
+        gate: Option<&str>,
+        password: &str,
+    ) -> std::process::Output {
+        use std::io::Write;
+        let mut args = vec!["user", "add", "--username", username, "--role", role];
+        if let Some(gate) = gate {
+            args.extend(["--gate", gate]);
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_borderpass"))
+            .args(&args)
+            .env("DATABASE_URL", self.database_url())
+            .env("BORDERPASS_DATA_DIR", &self.config.data_dir)
+            .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
+            .env("BORDERPASS_ARGON2_ITERATIONS", "1")
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run borderpass user add");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("write password");
+        child.wait_with_output().expect("finish")
+    }
+
+    /// Logs in; the access token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let response = self
+            .post_json(
+                "/api/v1/auth/login",
+                &serde_json::json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "login {username}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// An administrator made with the command line, logged in.
+    pub async fn admin(&self) -> String {
+        let out = self.cli_add_user("chief", "admin", None, ADMIN_PASSWORD);
+        assert!(
+            out.status.success() || String::from_utf8_lossy(&out.stderr).contains("taken"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.login("chief", ADMIN_PASSWORD).await
+    }
+
+    /// An officer of `gate` made through the API by `admin`, logged in.
+    pub async fn officer(&self, admin: &str, username: &str, gate: &str) -> String {
+        let body = serde_json::json!({ "username": username, "password": OFFICER_PASSWORD, "role": "officer", "gate_id": gate });
+        let response = self.post_json_as(admin, "/api/v1/users", &body).await;
+        assert_eq!(response.status(), 201, "create officer {username}");
+        self.login(username, OFFICER_PASSWORD).await
+    }
+
+    pub async fn post_json_as(
+        &self,
+        bearer: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(bearer)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_as(&self, bearer: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A store on this service's database, for looking behind the API.
+    pub fn store(&self) -> borderpass::db::Store {
+        borderpass::db::Store::open(&self.config)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -397,5 +531,61 @@ pub mod documents {
     /// A full application body.
     pub fn application(document: Value, from: NaiveDate, until: NaiveDate) -> Value {
         json!({ "document": document, "visit": { "from": from.to_string(), "until": until.to_string() } })
+    }
+}
+
+/// The `borderpass serve` binary as a separate process on the same database and data directory.
+pub struct ServiceProcess {
+    pub address: String,
+    child: std::process::Child,
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServiceProcess {
+    pub async fn start(app: &TestApp) -> Self {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+            listener.local_addr().expect("addr").port()
+        };
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_borderpass"))
+            .arg("serve")
+            .env("DATABASE_URL", app.database_url())
+            .env("BORDERPASS_DATA_DIR", &app.config.data_dir)
+            .env("BORDERPASS_BIND", format!("127.0.0.1:{port}"))
+            .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
+            .env("BORDERPASS_ARGON2_ITERATIONS", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start borderpass serve");
+        let process = Self {
+            address: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = app
+                .client
+                .get(format!("{}/readyz", process.address))
+                .send()
+                .await
+            {
+                if r.status() == 200 {
+                    return process;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the second service process never became ready"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }

@@ -2,6 +2,8 @@
 
 mod health;
 mod permits;
+mod scans;
+mod staff;
 // Helpers serve many test modules; not every one uses each.
 #[allow(dead_code)]
 mod helpers;
