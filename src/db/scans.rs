@@ -7,7 +7,7 @@ use super::permits::PermitRow;
 use super::schema::{permits, presence, scans};
 use super::DbConnection;
 use crate::domain::crossing::{
-    decide, Decision, DenyReason, Direction, PermitFacts, Presence, Side,
+    decide, Decision, DenyReason, Direction, Flag, PermitFacts, Presence, Side,
 };
 use crate::domain::permit::PermitStatus;
 
@@ -36,26 +36,36 @@ pub struct ScanInput {
     pub token: Result<String, DenyReason>,
 }
 
-/// What was decided, for the answer.
+/// A logged scan, as the answer shows it.
 #[derive(Debug, Clone)]
 pub struct ScanRecord {
-    /// The scan.
-    pub input: ScanInput,
+    /// Log row id.
+    pub scan_id: String,
+    /// The device's nonce.
+    pub nonce: String,
+    /// Gate.
+    pub gate_id: String,
+    /// Entry or exit.
+    pub direction: Direction,
+    /// The device's clock.
+    pub scanned_at: DateTime<Utc>,
+    /// The server's clock when logged.
+    pub recorded_at: DateTime<Utc>,
     /// Admit (with flags) or deny.
     pub decision: Decision,
-    /// The permit, when the token named a stored one.
+    /// The permit, with its status as it was at the scan, when the token named a stored one.
     pub permit: Option<PermitRow>,
 }
 
-/// The stored answer to a scan.
+/// What recording a scan did.
 #[derive(Debug, Clone)]
 pub enum ScanOutcome {
-    /// Newly decided and logged; the answer as stored.
-    Recorded(String),
-    /// The nonce was seen before: the first answer, and whether this request matches it.
+    /// Newly decided and logged.
+    Recorded(ScanRecord),
+    /// The nonce was seen before: the first scan, and whether this request matches it.
     Replayed {
-        /// The first answer.
-        answer: String,
+        /// The first scan.
+        record: ScanRecord,
         /// False when the nonce was reused for a different scan.
         same_scan: bool,
     },
@@ -68,32 +78,99 @@ fn presence_of(inside: bool, side: Option<&str>) -> Presence {
     }
 }
 
+/// A stored log row, with what a replay needs.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = scans)]
+struct StoredScan {
+    id: String,
+    nonce: String,
+    fingerprint: String,
+    permit_id: Option<String>,
+    gate_id: String,
+    direction: String,
+    decision: String,
+    reason: Option<String>,
+    flags: String,
+    permit_status: Option<String>,
+    scanned_at: NaiveDateTime,
+    recorded_at: NaiveDateTime,
+}
+
+fn stored_decision(decision: &str, reason: Option<&str>, flags: &str) -> Option<Decision> {
+    match decision {
+        "admit" => Some(Decision::Admit(
+            flags
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .filter_map(Flag::parse)
+                .collect(),
+        )),
+        "deny" => reason.and_then(DenyReason::parse).map(Decision::Deny),
+        _ => None,
+    }
+}
+
 fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<ScanOutcome>> {
-    let seen: Option<(String, String)> = scans::table
+    let seen: Option<StoredScan> = scans::table
         .filter(scans::nonce.eq(&input.nonce))
-        .select((scans::answer, scans::fingerprint))
+        .select(StoredScan::as_select())
         .first(conn)
         .optional()?;
-    Ok(seen.map(|(answer, fingerprint)| ScanOutcome::Replayed {
-        answer,
-        same_scan: fingerprint == input.fingerprint,
+    let Some(seen) = seen else {
+        return Ok(None);
+    };
+    let permit = match &seen.permit_id {
+        Some(id) => permits::table
+            .find(id)
+            .select(PermitRow::as_select())
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let permit = permit.map(|mut p| {
+        // The answer shows the permit as it was when scanned.
+        if let Some(status) = &seen.permit_status {
+            status.clone_into(&mut p.status);
+        }
+        p
+    });
+    let decision = stored_decision(&seen.decision, seen.reason.as_deref(), &seen.flags)
+        .ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("stored decision {:?}", seen.decision).into(),
+            )
+        })?;
+    let direction = Direction::parse(&seen.direction).ok_or_else(|| {
+        diesel::result::Error::DeserializationError(
+            format!("stored direction {:?}", seen.direction).into(),
+        )
+    })?;
+    let record = ScanRecord {
+        scan_id: seen.id,
+        nonce: seen.nonce,
+        gate_id: seen.gate_id,
+        direction,
+        scanned_at: seen.scanned_at.and_utc(),
+        recorded_at: seen.recorded_at.and_utc(),
+        decision,
+        permit,
+    };
+    Ok(Some(ScanOutcome::Replayed {
+        record,
+        same_scan: seen.fingerprint == input.fingerprint,
     }))
 }
 
-/// Decides `input` and appends it to the log in one transaction; `render` makes the answer stored with it.
+/// Decides `input` and appends it to the log in one transaction.
 ///
 /// The holder's presence row is locked first (an UPDATE), then read, then decided on, then moved:
 /// scans of one permit at any gate, through any instance, are decided one after the other.
-pub fn record(
-    conn: &mut DbConnection,
-    input: &ScanInput,
-    render: &dyn Fn(&ScanRecord) -> String,
-) -> QueryResult<ScanOutcome> {
+pub fn record(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutcome> {
     // A concurrent scan with the same nonce makes the insert fail on the unique nonce: the retry replays it.
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let result = conn.transaction(|c| record_once(c, input, render));
+        let result = conn.transaction(|c| record_once(c, input));
         match result {
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -104,11 +181,7 @@ pub fn record(
     }
 }
 
-fn record_once(
-    c: &mut DbConnection,
-    input: &ScanInput,
-    render: &dyn Fn(&ScanRecord) -> String,
-) -> QueryResult<ScanOutcome> {
+fn record_once(c: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutcome> {
     if let Some(replayed) = replay(c, input)? {
         return Ok(replayed);
     }
@@ -155,13 +228,7 @@ fn record_once(
             }
         }
     };
-    let record = ScanRecord {
-        input: input.clone(),
-        decision,
-        permit,
-    };
-    let answer = render(&record);
-    let (decision, reason, flags) = match &record.decision {
+    let (decision_text, reason, flags) = match &decision {
         Decision::Admit(flags) => (
             "admit",
             None,
@@ -178,21 +245,30 @@ fn record_once(
             scans::id.eq(&input.id),
             scans::nonce.eq(&input.nonce),
             scans::fingerprint.eq(&input.fingerprint),
-            scans::permit_id.eq(record.permit.as_ref().map(|p| p.id.as_str())),
+            scans::permit_id.eq(permit.as_ref().map(|p| p.id.as_str())),
             scans::gate_id.eq(&input.gate_id),
             scans::side.eq(input.side.as_str()),
             scans::direction.eq(input.direction.as_str()),
-            scans::decision.eq(decision),
+            scans::decision.eq(decision_text),
             scans::reason.eq(reason),
             scans::flags.eq(flags),
-            scans::nationality.eq(record.permit.as_ref().map(|p| p.nationality.as_str())),
+            scans::nationality.eq(permit.as_ref().map(|p| p.nationality.as_str())),
             scans::officer.eq(&input.officer),
+            scans::permit_status.eq(permit.as_ref().map(|p| p.status.as_str())),
             scans::scanned_at.eq(input.scanned_at.naive_utc()),
             scans::recorded_at.eq(input.recorded_at.naive_utc()),
-            scans::answer.eq(&answer),
         ))
         .execute(c)?;
-    Ok(ScanOutcome::Recorded(answer))
+    Ok(ScanOutcome::Recorded(ScanRecord {
+        scan_id: input.id.clone(),
+        nonce: input.nonce.clone(),
+        gate_id: input.gate_id.clone(),
+        direction: input.direction,
+        scanned_at: input.scanned_at,
+        recorded_at: input.recorded_at,
+        decision,
+        permit,
+    }))
 }
 
 /// A log row, for audits and tests.

@@ -111,9 +111,9 @@ diesel::table! {
         flags -> Text,
         nationality -> Nullable<Text>,
         officer -> Text,
+        permit_status -> Nullable<Text>,
         scanned_at -> Timestamp,
         recorded_at -> Timestamp,
-        answer -> Text,
     }
 }
 

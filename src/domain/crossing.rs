@@ -103,6 +103,25 @@ pub enum DenyReason {
 }
 
 impl DenyReason {
+    /// Every reason.
+    pub const ALL: [Self; 10] = [
+        Self::MalformedToken,
+        Self::BadSignature,
+        Self::UnknownKey,
+        Self::UnknownPermit,
+        Self::Revoked,
+        Self::NotYetValid,
+        Self::Expired,
+        Self::AlreadyInside,
+        Self::NotInside,
+        Self::WrongSide,
+    ];
+
+    /// Reads a reason code.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+
     /// The reason code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -142,6 +161,13 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Reads a flag code.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Overstay, Self::Revoked]
+            .into_iter()
+            .find(|f| f.as_str() == raw)
+    }
+
     /// The flag code.
     pub fn as_str(self) -> &'static str {
         match self {

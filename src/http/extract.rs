@@ -70,14 +70,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 format!("{field}.{name}")
             };
         }
-        let code = if inner.starts_with("missing field") {
-            "required"
+        let (code, message) = if inner.starts_with("missing field") {
+            ("required", inner)
         } else if inner.starts_with("unknown field") {
-            "unknown_field"
+            // "unknown field `x`, expected one of ...": names only, no values.
+            ("unknown_field", inner)
         } else {
-            "invalid_type"
+            // serde quotes the offending value ("invalid type: integer `12345678`, expected a
+            // string"); it may be personal data, and errors are logged, so keep only what was expected.
+            let expected = inner
+                .split_once(", expected ")
+                .map_or("a value of another type", |(_, e)| e);
+            ("invalid_type", format!("expected {expected}"))
         };
-        ApiError::Invalid(vec![FieldError::new(field, code, inner)])
+        ApiError::Invalid(vec![FieldError::new(field, code, message)])
     })
 }
 
@@ -124,6 +130,7 @@ mod tests {
             Err(ApiError::Invalid(errors)) => {
                 assert_eq!(errors[0].field, "visit.from");
                 assert_eq!(errors[0].code, "invalid_type");
+                assert_eq!(errors[0].message, "expected a string");
             }
             other => panic!("expected 422, got {other:?}"),
         }

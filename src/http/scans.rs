@@ -135,29 +135,30 @@ pub struct ScanAnswer {
     pub replayed: bool,
 }
 
-fn render(record: &ScanRecord) -> String {
-    let (decision, reason, flags) = match &record.decision {
-        Decision::Admit(flags) => (
-            "admit",
-            None,
-            flags.iter().map(|f| f.as_str().to_owned()).collect(),
-        ),
-        Decision::Deny(reason) => ("deny", Some(reason.as_str().to_owned()), Vec::new()),
-    };
-    let answer = ScanAnswer {
-        scan_id: record.input.id.clone(),
-        nonce: record.input.nonce.clone(),
-        decision: decision.into(),
-        reason,
-        flags,
-        permit: record.permit.as_ref().map(ScanPermit::from),
-        gate_id: record.input.gate_id.clone(),
-        direction: record.input.direction.as_str().into(),
-        scanned_at: record.input.scanned_at,
-        recorded_at: record.input.recorded_at,
-        replayed: false,
-    };
-    serde_json::to_string(&answer).unwrap_or_default()
+impl ScanAnswer {
+    fn new(record: ScanRecord, replayed: bool) -> Self {
+        let (decision, reason, flags) = match &record.decision {
+            Decision::Admit(flags) => (
+                "admit",
+                None,
+                flags.iter().map(|f| f.as_str().to_owned()).collect(),
+            ),
+            Decision::Deny(reason) => ("deny", Some(reason.as_str().to_owned()), Vec::new()),
+        };
+        Self {
+            scan_id: record.scan_id,
+            nonce: record.nonce,
+            decision: decision.into(),
+            reason,
+            flags,
+            permit: record.permit.as_ref().map(ScanPermit::from),
+            gate_id: record.gate_id,
+            direction: record.direction.as_str().into(),
+            scanned_at: record.scanned_at,
+            recorded_at: record.recorded_at,
+            replayed,
+        }
+    }
 }
 
 /// Checks the token's signature; the permit id it names, or why it is refused.
@@ -333,19 +334,14 @@ pub async fn record_scan(
     };
     let outcome = state
         .store
-        .write(move |conn| Ok(scans::record(conn, &input, &render)?))
+        .write(move |conn| Ok(scans::record(conn, &input)?))
         .await?;
-    let body = match outcome {
-        ScanOutcome::Recorded(answer) => answer,
+    let answer = match outcome {
+        ScanOutcome::Recorded(record) => ScanAnswer::new(record, false),
         ScanOutcome::Replayed {
-            answer,
+            record,
             same_scan: true,
-        } => {
-            let mut value: serde_json::Value = serde_json::from_str(&answer)
-                .map_err(|e| ApiError::Internal(format!("stored answer: {e}")))?;
-            value["replayed"] = serde_json::Value::Bool(true);
-            value.to_string()
-        }
+        } => ScanAnswer::new(record, true),
         ScanOutcome::Replayed {
             same_scan: false, ..
         } => {
@@ -354,7 +350,14 @@ pub async fn record_scan(
             ));
         }
     };
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body))
+    tracing::info!(
+        scan_id = %answer.scan_id,
+        gate_id = %answer.gate_id,
+        direction = %answer.direction,
+        decision = %answer.decision,
+        reason = answer.reason.as_deref().unwrap_or(""),
+        replayed = answer.replayed,
+        "scan"
+    );
+    Ok(HttpResponse::Ok().json(answer))
 }

@@ -95,7 +95,7 @@ scans.nationality text null
 scans.officer text
 scans.scanned_at timestamp
 scans.recorded_at timestamp
-scans.answer text
+scans.permit_status text null
 index scans(id) unique
 index scans(nonce) unique
 index scans(permit_id,recorded_at)

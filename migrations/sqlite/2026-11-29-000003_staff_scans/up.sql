@@ -40,6 +40,7 @@ INSERT INTO presence (permit_id, inside, side, gate_id, since, version)
 SELECT id, FALSE, NULL, NULL, NULL, 0 FROM permits;
 
 -- The one crossing log: every scan at every gate, admitted or denied. Append-only.
+-- A replay is rebuilt from the row and its permit; `permit_status` keeps the status as it was.
 CREATE TABLE scans (
     id TEXT NOT NULL PRIMARY KEY,
     nonce TEXT NOT NULL UNIQUE,
@@ -53,9 +54,9 @@ CREATE TABLE scans (
     flags TEXT NOT NULL,
     nationality TEXT,
     officer TEXT NOT NULL,
+    permit_status TEXT CHECK (permit_status IN ('active', 'revoked')),
     scanned_at TIMESTAMP NOT NULL,
-    recorded_at TIMESTAMP NOT NULL,
-    answer TEXT NOT NULL
+    recorded_at TIMESTAMP NOT NULL
 );
 
 CREATE INDEX scans_permit ON scans (permit_id, recorded_at);
