@@ -52,6 +52,8 @@ pub struct RawSettings {
     pub scan_max_age_hours: u32,
     /// How far a scan's `scanned_at` may lie ahead of the server's clock, seconds.
     pub scan_max_ahead_secs: u32,
+    /// Comma-separated IANA time zones whose daily counts are kept pre-aggregated (besides `zone_tz`).
+    pub stats_time_zones: String,
 }
 
 /// A secret setting: never printed by `Debug`.
@@ -84,6 +86,7 @@ impl Default for RawSettings {
             login_block_secs: 900,
             scan_max_age_hours: 72,
             scan_max_ahead_secs: 300,
+            stats_time_zones: "Asia/Shanghai,Asia/Almaty,UTC".into(),
         }
     }
 }
@@ -183,6 +186,8 @@ pub struct Config {
     pub scan_max_age: chrono::Duration,
     /// Furthest accepted `scanned_at`, ahead of now.
     pub scan_max_ahead: chrono::Duration,
+    /// Time zones with pre-aggregated daily counts (`zone_tz` first).
+    pub stats_time_zones: Vec<Tz>,
 }
 
 impl Config {
@@ -327,7 +332,24 @@ impl Config {
             raw.scan_max_ahead_secs,
             0..=3600,
         )?;
+        let mut stats_time_zones = vec![zone_tz];
+        for name in raw
+            .stats_time_zones
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            let tz = name.parse::<Tz>().map_err(|_| {
+                ConfigError(format!(
+                    "BORDERPASS_STATS_TIME_ZONES (stats_time_zones): {name:?} is not an IANA time zone"
+                ))
+            })?;
+            if !stats_time_zones.contains(&tz) {
+                stats_time_zones.push(tz);
+            }
+        }
         Ok(Self {
+            stats_time_zones,
             argon2_memory_kib,
             argon2_iterations,
             access_token_ttl: chrono::Duration::seconds(i64::from(ttl)),

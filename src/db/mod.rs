@@ -19,6 +19,7 @@ pub mod permits;
 pub mod scans;
 pub mod schema;
 pub mod staff;
+pub mod stats;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

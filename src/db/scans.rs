@@ -10,6 +10,7 @@ use crate::domain::crossing::{
     decide, Decision, DenyReason, Direction, Flag, PermitFacts, Presence, Side,
 };
 use crate::domain::permit::PermitStatus;
+use crate::domain::stats::ScanEvent;
 
 /// One scan, ready to be decided and logged.
 #[derive(Debug, Clone)]
@@ -228,6 +229,18 @@ fn record_once(c: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutco
             }
         }
     };
+    // The daily counts move in the same transaction as the log.
+    super::stats::count_scan(
+        c,
+        &ScanEvent {
+            permit_id: permit.as_ref().map(|p| p.id.clone()),
+            gate_id: input.gate_id.clone(),
+            nationality: permit.as_ref().map(|p| p.nationality.clone()),
+            direction: input.direction,
+            admitted: matches!(decision, Decision::Admit(_)),
+            scanned_at: input.scanned_at,
+        },
+    )?;
     let (decision_text, reason, flags) = match &decision {
         Decision::Admit(flags) => (
             "admit",

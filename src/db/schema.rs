@@ -133,3 +133,42 @@ diesel::allow_tables_to_appear_in_same_query!(
     presence,
     scans,
 );
+
+diesel::table! {
+    stats_zones (time_zone) {
+        time_zone -> Text,
+        built_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    daily_gate_counts (time_zone, day, gate_id) {
+        time_zone -> Text,
+        day -> Date,
+        gate_id -> Text,
+        entries -> BigInt,
+        exits -> BigInt,
+        travelers -> BigInt,
+        denied -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_totals (time_zone, day) {
+        time_zone -> Text,
+        day -> Date,
+        travelers -> BigInt,
+        permits_issued -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_nationality_counts (time_zone, day, gate_id, nationality) {
+        time_zone -> Text,
+        day -> Date,
+        gate_id -> Text,
+        nationality -> Text,
+        entries -> BigInt,
+        exits -> BigInt,
+    }
+}

@@ -3,4 +3,5 @@
 pub mod crossing;
 pub mod document;
 pub mod permit;
+pub mod stats;
 pub mod violation;

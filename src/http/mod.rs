@@ -10,6 +10,7 @@ pub mod permits;
 pub mod problem;
 pub mod scans;
 mod server;
+pub mod stats;
 pub mod users;
 
 use std::sync::Arc;
@@ -70,7 +71,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(users::update_user)
         .service(gates::list_gates)
         .service(gates::create_gate)
-        .service(scans::record_scan);
+        .service(scans::record_scan)
+        .service(stats::daily)
+        .service(stats::occupancy);
 }
 
 /// Unknown paths answer a 404 problem.

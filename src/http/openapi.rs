@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::Modify;
 
-use super::{auth, gates, health, keys, permits, problem, scans, users};
+use super::{auth, gates, health, keys, permits, problem, scans, stats, users};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -31,6 +31,8 @@ use super::{auth, gates, health, keys, permits, problem, scans, users};
         gates::list_gates,
         gates::create_gate,
         scans::record_scan,
+        stats::daily,
+        stats::occupancy,
     ),
     components(schemas(
         problem::Problem,
@@ -47,6 +49,7 @@ use super::{auth, gates, health, keys, permits, problem, scans, users};
         (name = "meta", description = "This document"),
         (name = "staff", description = "Logging in, staff accounts, gates"),
         (name = "scans", description = "The crossing log"),
+        (name = "reports", description = "Daily counts and who is inside"),
         (name = "permits", description = "Applying for a permit, fetching it, its QR code, the keys that verify it"),
     )
 )]

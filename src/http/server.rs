@@ -59,10 +59,20 @@ impl Application {
         let store = Store::open(&config);
         {
             let (keys, clock) = (keys.clone(), clock.clone());
+            let zones = config.stats_time_zones.clone();
             store.migrate_in_background(move |conn| {
                 let now = clock.now().naive_utc();
                 crate::db::keys::ensure_active(conn, &keys, now).map_err(|e| e.to_string())?;
-                crate::db::keys::ensure_session_key(conn, &keys, now).map_err(|e| e.to_string())
+                crate::db::keys::ensure_session_key(conn, &keys, now).map_err(|e| e.to_string())?;
+                for tz in &zones {
+                    if crate::db::stats::add_zone(conn, *tz, now).map_err(|e| e.to_string())? {
+                        tracing::info!(
+                            time_zone = tz.name(),
+                            "daily counts now kept for this time zone"
+                        );
+                    }
+                }
+                Ok(())
             });
         }
         let state = web::Data::new(AppState {

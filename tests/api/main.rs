@@ -4,6 +4,7 @@ mod health;
 mod permits;
 mod scans;
 mod staff;
+mod stats;
 // Helpers serve many test modules; not every one uses each.
 #[allow(dead_code)]
 mod helpers;

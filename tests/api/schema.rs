@@ -100,6 +100,31 @@ index scans(id) unique
 index scans(nonce) unique
 index scans(permit_id,recorded_at)
 index scans(scanned_at)
+index scans(permit_id,decision)
+index presence(inside,side)
+stats_zones.time_zone text
+stats_zones.built_at timestamp
+index stats_zones(time_zone) unique
+daily_gate_counts.time_zone text
+daily_gate_counts.day date
+daily_gate_counts.gate_id text
+daily_gate_counts.entries bigint
+daily_gate_counts.exits bigint
+daily_gate_counts.travelers bigint
+daily_gate_counts.denied bigint
+index daily_gate_counts(time_zone,day,gate_id) unique
+daily_totals.time_zone text
+daily_totals.day date
+daily_totals.travelers bigint
+daily_totals.permits_issued bigint
+index daily_totals(time_zone,day) unique
+daily_nationality_counts.time_zone text
+daily_nationality_counts.day date
+daily_nationality_counts.gate_id text
+daily_nationality_counts.nationality text
+daily_nationality_counts.entries bigint
+daily_nationality_counts.exits bigint
+index daily_nationality_counts(time_zone,day,gate_id,nationality) unique
 ";
 
 #[derive(QueryableByName)]

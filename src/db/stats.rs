@@ -1,0 +1,485 @@
+//! Daily counts: kept up to date with each scan and permit for the aggregated time zones,
+//! read back fast, or counted from the log for any other time zone.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::{
+    daily_gate_counts as dgc, daily_nationality_counts as dnc, daily_totals as dt, permits, scans,
+    stats_zones,
+};
+use super::DbConnection;
+use crate::domain::crossing::Direction;
+use crate::domain::stats::{
+    increment, DayCounts, GateCounts, NationalityCounts, ReportRange, ScanEvent, Tally,
+};
+
+/// Rows read per page when counting from the log.
+const PAGE: i64 = 50_000;
+
+/// The time zones whose counts are kept in the aggregate tables.
+pub fn zones(conn: &mut DbConnection) -> QueryResult<Vec<Tz>> {
+    let names: Vec<String> = stats_zones::table
+        .select(stats_zones::time_zone)
+        .load(conn)?;
+    Ok(names.iter().filter_map(|n| n.parse().ok()).collect())
+}
+
+fn add_gate_counts(
+    conn: &mut DbConnection,
+    tz: &str,
+    day: NaiveDate,
+    gate: &str,
+    c: GateCounts,
+) -> QueryResult<()> {
+    let to_i = |v: u64| v as i64;
+    let upsert = diesel::insert_into(dgc::table)
+        .values((
+            dgc::time_zone.eq(tz),
+            dgc::day.eq(day),
+            dgc::gate_id.eq(gate),
+            dgc::entries.eq(to_i(c.entries)),
+            dgc::exits.eq(to_i(c.exits)),
+            dgc::travelers.eq(to_i(c.travelers)),
+            dgc::denied.eq(to_i(c.denied)),
+        ))
+        .on_conflict((dgc::time_zone, dgc::day, dgc::gate_id))
+        .do_update()
+        .set((
+            dgc::entries.eq(dgc::entries + excluded(dgc::entries)),
+            dgc::exits.eq(dgc::exits + excluded(dgc::exits)),
+            dgc::travelers.eq(dgc::travelers + excluded(dgc::travelers)),
+            dgc::denied.eq(dgc::denied + excluded(dgc::denied)),
+        ));
+    super::on_backend!(conn, upsert).map(drop)
+}
+
+fn add_totals(
+    conn: &mut DbConnection,
+    tz: &str,
+    day: NaiveDate,
+    travelers: u64,
+    permits_issued: u64,
+) -> QueryResult<()> {
+    let upsert = diesel::insert_into(dt::table)
+        .values((
+            dt::time_zone.eq(tz),
+            dt::day.eq(day),
+            dt::travelers.eq(travelers as i64),
+            dt::permits_issued.eq(permits_issued as i64),
+        ))
+        .on_conflict((dt::time_zone, dt::day))
+        .do_update()
+        .set((
+            dt::travelers.eq(dt::travelers + excluded(dt::travelers)),
+            dt::permits_issued.eq(dt::permits_issued + excluded(dt::permits_issued)),
+        ));
+    super::on_backend!(conn, upsert).map(drop)
+}
+
+fn add_nationality(
+    conn: &mut DbConnection,
+    tz: &str,
+    day: NaiveDate,
+    gate: &str,
+    nationality: &str,
+    c: NationalityCounts,
+) -> QueryResult<()> {
+    let upsert = diesel::insert_into(dnc::table)
+        .values((
+            dnc::time_zone.eq(tz),
+            dnc::day.eq(day),
+            dnc::gate_id.eq(gate),
+            dnc::nationality.eq(nationality),
+            dnc::entries.eq(c.entries as i64),
+            dnc::exits.eq(c.exits as i64),
+        ))
+        .on_conflict((dnc::time_zone, dnc::day, dnc::gate_id, dnc::nationality))
+        .do_update()
+        .set((
+            dnc::entries.eq(dnc::entries + excluded(dnc::entries)),
+            dnc::exits.eq(dnc::exits + excluded(dnc::exits)),
+        ));
+    super::on_backend!(conn, upsert).map(drop)
+}
+
+/// Counts one scan in every aggregated time zone; call it in the scan's transaction, before its row is inserted.
+pub fn count_scan(conn: &mut DbConnection, event: &ScanEvent) -> QueryResult<()> {
+    let zones = zones(conn)?;
+    if zones.is_empty() {
+        return Ok(());
+    }
+    let earlier: Vec<(String, DateTime<Utc>)> = match (&event.permit_id, event.admitted) {
+        (Some(permit), true) => scans::table
+            .filter(scans::permit_id.eq(permit))
+            .filter(scans::decision.eq("admit"))
+            .select((scans::gate_id, scans::scanned_at))
+            .load::<(String, NaiveDateTime)>(conn)?
+            .into_iter()
+            .map(|(gate, at)| (gate, at.and_utc()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for tz in zones {
+        let inc = increment(event, &earlier, tz);
+        let counts = GateCounts {
+            entries: inc.entries,
+            exits: inc.exits,
+            travelers: u64::from(inc.gate_traveler),
+            denied: inc.denied,
+        };
+        add_gate_counts(conn, tz.name(), inc.day, &inc.gate_id, counts)?;
+        if inc.day_traveler {
+            add_totals(conn, tz.name(), inc.day, 1, 0)?;
+        }
+        if let Some(nat) = &inc.nationality {
+            add_nationality(
+                conn,
+                tz.name(),
+                inc.day,
+                &inc.gate_id,
+                nat,
+                NationalityCounts {
+                    entries: inc.entries,
+                    exits: inc.exits,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Counts one permit issued at `at` in every aggregated time zone; call it in the permit's transaction.
+pub fn count_permit(conn: &mut DbConnection, at: DateTime<Utc>) -> QueryResult<()> {
+    for tz in zones(conn)? {
+        add_totals(conn, tz.name(), at.with_timezone(&tz).date_naive(), 0, 1)?;
+    }
+    Ok(())
+}
+
+/// The counts of `range` from the aggregate tables; `None` when its time zone is not aggregated.
+pub fn read_aggregated(
+    conn: &mut DbConnection,
+    range: &ReportRange,
+) -> QueryResult<Option<Vec<(NaiveDate, DayCounts)>>> {
+    let tz = range.tz.name();
+    let aggregated: Option<String> = stats_zones::table
+        .find(tz)
+        .select(stats_zones::time_zone)
+        .first(conn)
+        .optional()?;
+    if aggregated.is_none() {
+        return Ok(None);
+    }
+    let mut days: BTreeMap<NaiveDate, DayCounts> =
+        range.days().map(|d| (d, DayCounts::default())).collect();
+    let mut gates = dgc::table
+        .filter(dgc::time_zone.eq(tz))
+        .filter(dgc::day.between(range.from, range.to))
+        .select((
+            dgc::day,
+            dgc::gate_id,
+            dgc::entries,
+            dgc::exits,
+            dgc::travelers,
+            dgc::denied,
+        ))
+        .into_boxed();
+    if let Some(gate) = &range.gate_id {
+        gates = gates.filter(dgc::gate_id.eq(gate.clone()));
+    }
+    for (day, gate, entries, exits, travelers, denied) in
+        gates.load::<(NaiveDate, String, i64, i64, i64, i64)>(conn)?
+    {
+        if let Some(d) = days.get_mut(&day) {
+            let c = GateCounts {
+                entries: entries as u64,
+                exits: exits as u64,
+                travelers: travelers as u64,
+                denied: denied as u64,
+            };
+            d.entries += c.entries;
+            d.exits += c.exits;
+            d.denied += c.denied;
+            if range.gate_id.is_some() {
+                d.travelers = c.travelers;
+            }
+            d.by_gate.insert(gate, c);
+        }
+    }
+    let totals: Vec<(NaiveDate, i64, i64)> = dt::table
+        .filter(dt::time_zone.eq(tz))
+        .filter(dt::day.between(range.from, range.to))
+        .select((dt::day, dt::travelers, dt::permits_issued))
+        .load(conn)?;
+    for (day, travelers, issued) in totals {
+        if let Some(d) = days.get_mut(&day) {
+            d.permits_issued = issued as u64;
+            if range.gate_id.is_none() {
+                d.travelers = travelers as u64;
+            }
+        }
+    }
+    let mut nationalities = dnc::table
+        .filter(dnc::time_zone.eq(tz))
+        .filter(dnc::day.between(range.from, range.to))
+        .select((dnc::day, dnc::nationality, dnc::entries, dnc::exits))
+        .into_boxed();
+    if let Some(gate) = &range.gate_id {
+        nationalities = nationalities.filter(dnc::gate_id.eq(gate.clone()));
+    }
+    for (day, nat, entries, exits) in nationalities.load::<(NaiveDate, String, i64, i64)>(conn)? {
+        if let Some(d) = days.get_mut(&day) {
+            let n = d.by_nationality.entry(nat).or_default();
+            n.entries += entries as u64;
+            n.exits += exits as u64;
+        }
+    }
+    Ok(Some(days.into_iter().collect()))
+}
+
+type LogRow = (
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    NaiveDateTime,
+);
+
+/// Feeds every log row scanned in `[start, end)` to `f`, in `scanned_at` order, a page at a time.
+fn each_scan(
+    conn: &mut DbConnection,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    mut f: impl FnMut(ScanEvent),
+) -> QueryResult<()> {
+    let mut after: Option<(NaiveDateTime, String)> = None;
+    loop {
+        let mut page = scans::table
+            .filter(scans::scanned_at.ge(start))
+            .filter(scans::scanned_at.lt(end))
+            .order((scans::scanned_at, scans::id))
+            .select((
+                scans::id,
+                scans::permit_id,
+                scans::gate_id,
+                scans::nationality,
+                scans::direction,
+                scans::decision,
+                scans::scanned_at,
+            ))
+            .limit(PAGE)
+            .into_boxed();
+        if let Some((at, id)) = after.clone() {
+            page = page.filter(
+                scans::scanned_at
+                    .gt(at)
+                    .or(scans::scanned_at.eq(at).and(scans::id.gt(id))),
+            );
+        }
+        let rows: Vec<LogRow> = page.load(conn)?;
+        let full = rows.len() as i64 == PAGE;
+        for (id, permit_id, gate_id, nationality, direction, decision, scanned_at) in rows {
+            after = Some((scanned_at, id));
+            f(ScanEvent {
+                permit_id,
+                gate_id,
+                nationality,
+                direction: Direction::parse(&direction).unwrap_or(Direction::Entry),
+                admitted: decision == "admit",
+                scanned_at: scanned_at.and_utc(),
+            });
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// The counts of `range` straight from the crossing log and the permits.
+pub fn count_from_log(
+    conn: &mut DbConnection,
+    range: &ReportRange,
+) -> QueryResult<Vec<(NaiveDate, DayCounts)>> {
+    Ok(tally_from_log(conn, range)?.finish())
+}
+
+fn tally_from_log(conn: &mut DbConnection, range: &ReportRange) -> QueryResult<Tally> {
+    let (start, end) = range.instants();
+    let mut tally = Tally::new(range.clone());
+    each_scan(conn, start.naive_utc(), end.naive_utc(), |event| {
+        tally.scan(&event)
+    })?;
+    let issued: Vec<NaiveDateTime> = permits::table
+        .filter(permits::created_at.ge(start.naive_utc()))
+        .filter(permits::created_at.lt(end.naive_utc()))
+        .select(permits::created_at)
+        .load(conn)?;
+    for at in issued {
+        tally.permit_issued(at.and_utc());
+    }
+    Ok(tally)
+}
+
+/// Starts keeping aggregates for `tz`: counts the whole log into them, in one transaction with the
+/// zone's registration, so a scan is either in the rebuild or counted after it, never both or neither.
+pub fn add_zone(conn: &mut DbConnection, tz: Tz, now: NaiveDateTime) -> QueryResult<bool> {
+    conn.transaction(|c| {
+        let known: Option<String> = stats_zones::table
+            .find(tz.name())
+            .select(stats_zones::time_zone)
+            .first(c)
+            .optional()?;
+        if known.is_some() {
+            return Ok(false);
+        }
+        // Register first: on PostgreSQL a concurrent start of another instance then waits on this row.
+        diesel::insert_into(stats_zones::table)
+            .values((
+                stats_zones::time_zone.eq(tz.name()),
+                stats_zones::built_at.eq(now),
+            ))
+            .execute(c)?;
+        let first: Option<NaiveDateTime> = scans::table
+            .select(diesel::dsl::min(scans::scanned_at))
+            .first(c)?;
+        let first_permit: Option<NaiveDateTime> = permits::table
+            .select(diesel::dsl::min(permits::created_at))
+            .first(c)?;
+        let Some(first) = [first, first_permit].into_iter().flatten().min() else {
+            return Ok(true);
+        };
+        // Year by year, so memory stays bounded on a long log.
+        let mut from = first.and_utc().with_timezone(&tz).date_naive();
+        let last = now
+            .and_utc()
+            .with_timezone(&tz)
+            .date_naive()
+            .succ_opt()
+            .unwrap_or(from);
+        while from <= last {
+            let to = from
+                .checked_add_days(chrono::Days::new(365))
+                .unwrap_or(last)
+                .min(last);
+            let range = ReportRange {
+                from,
+                to,
+                tz,
+                gate_id: None,
+            };
+            let (days, gate_nationalities) =
+                tally_from_log(c, &range)?.finish_with_gate_nationalities();
+            for (day, counts) in days {
+                if counts.travelers > 0 || counts.permits_issued > 0 {
+                    add_totals(c, tz.name(), day, counts.travelers, counts.permits_issued)?;
+                }
+                for (gate, g) in &counts.by_gate {
+                    add_gate_counts(c, tz.name(), day, gate, *g)?;
+                }
+            }
+            for ((day, gate, nat), n) in gate_nationalities {
+                add_nationality(c, tz.name(), day, &gate, &nat, n)?;
+            }
+            match to.succ_opt() {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+        Ok(true)
+    })
+}
+
+/// Who is inside now, counted.
+#[derive(Debug, Clone, Default)]
+pub struct Occupancy {
+    /// Holders inside.
+    pub inside: u64,
+    /// By side of entry.
+    pub by_side: BTreeMap<String, u64>,
+    /// By nationality.
+    pub by_nationality: BTreeMap<String, u64>,
+    /// Inside past their permit's end.
+    pub overstaying: u64,
+}
+
+/// One holder inside past their permit's end.
+#[derive(Debug, Clone, Queryable)]
+pub struct Overstay {
+    /// Permit id.
+    pub permit_id: String,
+    /// Surname.
+    pub surname: String,
+    /// Given names.
+    pub given_names: String,
+    /// Nationality.
+    pub nationality: String,
+    /// Side of entry.
+    pub side: Option<String>,
+    /// Gate of entry.
+    pub gate_id: Option<String>,
+    /// When they entered.
+    pub since: Option<NaiveDateTime>,
+    /// When the permit ended.
+    pub valid_until: NaiveDateTime,
+    /// `active` or `revoked`.
+    pub status: String,
+}
+
+/// Counts who is inside at `now`.
+pub fn occupancy(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Occupancy> {
+    use super::schema::presence;
+    let rows: Vec<(Option<String>, String, NaiveDateTime)> = presence::table
+        .inner_join(permits::table)
+        .filter(presence::inside.eq(true))
+        .select((presence::side, permits::nationality, permits::valid_until))
+        .load(conn)?;
+    let mut occupancy = Occupancy::default();
+    for (side, nationality, valid_until) in rows {
+        occupancy.inside += 1;
+        *occupancy
+            .by_side
+            .entry(side.unwrap_or_default())
+            .or_default() += 1;
+        *occupancy.by_nationality.entry(nationality).or_default() += 1;
+        if valid_until <= now {
+            occupancy.overstaying += 1;
+        }
+    }
+    Ok(occupancy)
+}
+
+/// A page of the holders inside past their permit's end, longest overdue first.
+pub fn overstays(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Overstay>> {
+    use super::schema::presence;
+    presence::table
+        .inner_join(permits::table)
+        .filter(presence::inside.eq(true))
+        .filter(permits::valid_until.le(now))
+        .order((permits::valid_until, permits::id))
+        .select((
+            permits::id,
+            permits::surname,
+            permits::given_names,
+            permits::nationality,
+            presence::side,
+            presence::gate_id,
+            presence::since,
+            permits::valid_until,
+            permits::status,
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)
+}

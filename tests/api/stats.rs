@@ -1,0 +1,503 @@
+//! Daily counts in several calendars, days of 23 and 25 hours, CSV, occupancy; aggregates agree with the log.
+
+use borderpass::domain::stats::ReportRange;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use serde_json::{json, Value};
+
+use crate::helpers::documents::{application, passport};
+use crate::helpers::{field_errors, problem, spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD};
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .single()
+        .expect("instant")
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// Stands the clock at `at`; returns a fresh administrator token (tokens expire as the clock moves).
+async fn stand_at(app: &TestApp, at: DateTime<Utc>) -> String {
+    app.clock.set(at);
+    app.login("chief", ADMIN_PASSWORD).await
+}
+
+/// A permit issued at `issued_at` for `from..=until`; its token.
+async fn permit_issued(
+    app: &TestApp,
+    n: u32,
+    issued_at: DateTime<Utc>,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> String {
+    app.clock.set(issued_at);
+    let response = app
+        .post_json("/api/v1/permits", &application(passport(n), from, until))
+        .await;
+    assert_eq!(
+        response.status(),
+        201,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let body: Value = response.json().await.expect("json");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+/// Scans at `at` (the clock a minute later); the decision.
+async fn scan_at(
+    app: &TestApp,
+    token: &str,
+    gate: &str,
+    direction: &str,
+    at: DateTime<Utc>,
+) -> String {
+    let bearer = stand_at(app, at + Duration::minutes(1)).await;
+    let body = json!({ "token": token, "gate_id": gate, "direction": direction,
+                       "nonce": uuid::Uuid::new_v4().to_string(), "scanned_at": at.to_rfc3339() });
+    let response = app.post_json_as(&bearer, "/api/v1/scans", &body).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.expect("json");
+    answer["decision"].as_str().expect("decision").to_owned()
+}
+
+async fn daily(app: &TestApp, bearer: &str, query: &str) -> Value {
+    let response = app
+        .get_as(bearer, &format!("/api/v1/stats/daily?{query}"))
+        .await;
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.expect("json")
+}
+
+fn day<'a>(report: &'a Value, d: &str) -> &'a Value {
+    report["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .find(|x| x["date"] == d)
+        .expect("the day is listed")
+}
+
+/// For every aggregated zone, the aggregates and a count straight from the log give the same days.
+fn assert_aggregates_agree_with_log(app: &TestApp, from: NaiveDate, to: NaiveDate) {
+    let mut conn = app.store().writer_blocking().expect("connection");
+    let zones = borderpass::db::stats::zones(&mut conn).expect("zones");
+    assert!(!zones.is_empty());
+    for tz in zones {
+        for gate_id in [None, Some("CN-1".to_owned()), Some("KZ-1".to_owned())] {
+            let range = ReportRange {
+                from,
+                to,
+                tz,
+                gate_id,
+            };
+            let kept = borderpass::db::stats::read_aggregated(&mut conn, &range)
+                .expect("read")
+                .expect("aggregated");
+            let counted = borderpass::db::stats::count_from_log(&mut conn, &range).expect("count");
+            assert_eq!(kept, counted, "{} {:?}", tz.name(), range.gate_id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_scan_falls_on_different_dates_in_shanghai_and_almaty() {
+    let app = spawn_app().await;
+    app.admin().await;
+    // Issued on 2031-11-27 (Beijing time 18:00), for the 27th to the 30th.
+    let token = permit_issued(
+        &app,
+        1,
+        utc(2031, 11, 27, 10, 0),
+        date(2031, 11, 27),
+        date(2031, 11, 30),
+    )
+    .await;
+    // 17:30Z on the 28th: 01:30 on the 29th in Shanghai, 22:30 on the 28th in Almaty.
+    assert_eq!(
+        scan_at(&app, &token, "CN-1", "entry", utc(2031, 11, 28, 17, 30)).await,
+        "admit"
+    );
+    assert_eq!(
+        scan_at(&app, &token, "KZ-1", "exit", utc(2031, 11, 28, 17, 45)).await,
+        "deny",
+        "wrong side"
+    );
+    assert_eq!(
+        scan_at(&app, &token, "CN-1", "exit", utc(2031, 11, 29, 2, 0)).await,
+        "admit"
+    );
+    let admin = stand_at(&app, utc(2031, 11, 29, 3, 0)).await;
+
+    let shanghai = daily(
+        &app,
+        &admin,
+        "from=2031-11-27&to=2031-11-29&tz=Asia/Shanghai",
+    )
+    .await;
+    assert_eq!(shanghai["tz"], "Asia/Shanghai");
+    assert_eq!(shanghai["source"], "aggregates");
+    assert_eq!(
+        shanghai["days"].as_array().map(Vec::len),
+        Some(3),
+        "one element per day, zeros included"
+    );
+    assert_eq!(day(&shanghai, "2031-11-27")["permits_issued"], 1);
+    assert_eq!(day(&shanghai, "2031-11-28")["entries"], 0);
+    let s29 = day(&shanghai, "2031-11-29");
+    assert_eq!(
+        (
+            s29["entries"].as_u64(),
+            s29["exits"].as_u64(),
+            s29["travelers"].as_u64(),
+            s29["denied"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1), Some(1))
+    );
+    assert_eq!(s29["by_gate"]["CN-1"]["entries"], 1);
+    assert_eq!(s29["by_gate"]["KZ-1"]["denied"], 1);
+    assert_eq!(s29["by_nationality"]["KAZ"]["entries"], 1);
+
+    let almaty = daily(&app, &admin, "from=2031-11-27&to=2031-11-29&tz=Asia/Almaty").await;
+    let a28 = day(&almaty, "2031-11-28");
+    assert_eq!(
+        (
+            a28["entries"].as_u64(),
+            a28["denied"].as_u64(),
+            a28["travelers"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    let a29 = day(&almaty, "2031-11-29");
+    assert_eq!(
+        (a29["exits"].as_u64(), a29["travelers"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // The default calendar is the zone's.
+    let default = daily(&app, &admin, "from=2031-11-27&to=2031-11-29").await;
+    assert_eq!(default["tz"], "Asia/Shanghai");
+    assert_eq!(default["days"], shanghai["days"]);
+
+    // A calendar without aggregates is counted from the log, with the same rules.
+    let moscow = daily(
+        &app,
+        &admin,
+        "from=2031-11-28&to=2031-11-29&tz=Europe/Moscow",
+    )
+    .await;
+    assert_eq!(moscow["source"], "log");
+    assert_eq!(day(&moscow, "2031-11-28")["entries"], 1, "20:30 in Moscow");
+
+    // Only one gate.
+    let kz = daily(
+        &app,
+        &admin,
+        "from=2031-11-28&to=2031-11-29&tz=Asia/Shanghai&gate_id=KZ-1",
+    )
+    .await;
+    assert_eq!(day(&kz, "2031-11-29")["entries"], 0);
+    assert_eq!(day(&kz, "2031-11-29")["denied"], 1);
+
+    assert_aggregates_agree_with_log(&app, date(2031, 11, 26), date(2031, 11, 30));
+}
+
+#[tokio::test]
+async fn days_of_23_and_25_hours_are_counted_right() {
+    let app = spawn_app_with(|s| s.stats_time_zones = "America/New_York".into()).await;
+    app.admin().await;
+    // New York: 2031-03-09 has 23 hours (clocks skip 02:00 to 03:00), 2031-11-02 has 25.
+    let spring = permit_issued(
+        &app,
+        2,
+        utc(2031, 3, 8, 12, 0),
+        date(2031, 3, 8),
+        date(2031, 3, 20),
+    )
+    .await;
+    // 00:30 EST on the 9th is 05:30Z; 23:30 EDT on the 9th is 03:30Z on the 10th; 00:30 EDT on the 10th is 04:30Z.
+    assert_eq!(
+        scan_at(&app, &spring, "CN-1", "entry", utc(2031, 3, 9, 5, 30)).await,
+        "admit"
+    );
+    assert_eq!(
+        scan_at(&app, &spring, "CN-1", "exit", utc(2031, 3, 10, 3, 30)).await,
+        "admit"
+    );
+    assert_eq!(
+        scan_at(&app, &spring, "CN-1", "entry", utc(2031, 3, 10, 4, 30)).await,
+        "admit"
+    );
+    let autumn = permit_issued(
+        &app,
+        3,
+        utc(2031, 11, 1, 12, 0),
+        date(2031, 11, 1),
+        date(2031, 11, 10),
+    )
+    .await;
+    // 00:30 EDT on 2 November is 04:30Z; 01:30 happens twice (05:30Z and 06:30Z); 23:30 EST is 04:30Z on the 3rd.
+    assert_eq!(
+        scan_at(&app, &autumn, "KZ-1", "entry", utc(2031, 11, 2, 4, 30)).await,
+        "admit"
+    );
+    assert_eq!(
+        scan_at(&app, &autumn, "KZ-1", "exit", utc(2031, 11, 2, 5, 30)).await,
+        "admit"
+    );
+    assert_eq!(
+        scan_at(&app, &autumn, "KZ-1", "entry", utc(2031, 11, 2, 6, 30)).await,
+        "admit"
+    );
+    assert_eq!(
+        scan_at(&app, &autumn, "KZ-1", "exit", utc(2031, 11, 3, 4, 30)).await,
+        "admit"
+    );
+    let admin = stand_at(&app, utc(2031, 11, 3, 5, 0)).await;
+
+    let spring_days = daily(
+        &app,
+        &admin,
+        "from=2031-03-08&to=2031-03-10&tz=America/New_York",
+    )
+    .await;
+    assert_eq!(spring_days["source"], "aggregates");
+    let d9 = day(&spring_days, "2031-03-09");
+    assert_eq!(
+        (
+            d9["entries"].as_u64(),
+            d9["exits"].as_u64(),
+            d9["travelers"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    let d10 = day(&spring_days, "2031-03-10");
+    assert_eq!(
+        (d10["entries"].as_u64(), d10["exits"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let autumn_days = daily(
+        &app,
+        &admin,
+        "from=2031-11-01&to=2031-11-03&tz=America/New_York",
+    )
+    .await;
+    let n2 = day(&autumn_days, "2031-11-02");
+    assert_eq!(
+        (
+            n2["entries"].as_u64(),
+            n2["exits"].as_u64(),
+            n2["travelers"].as_u64()
+        ),
+        (Some(2), Some(2), Some(1))
+    );
+    assert_eq!(day(&autumn_days, "2031-11-03")["exits"], 0);
+    assert_eq!(day(&autumn_days, "2031-11-01")["permits_issued"], 1);
+
+    assert_aggregates_agree_with_log(&app, date(2031, 3, 1), date(2031, 3, 31));
+    assert_aggregates_agree_with_log(&app, date(2031, 10, 25), date(2031, 11, 5));
+}
+
+#[tokio::test]
+async fn totals_sum_the_days_and_csv_agrees_with_json() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let start = utc(2031, 6, 1, 2, 0);
+    let mut tokens = Vec::new();
+    for n in 0..4 {
+        tokens.push(permit_issued(&app, 10 + n, start, date(2031, 6, 1), date(2031, 6, 20)).await);
+    }
+    for (i, token) in tokens.iter().enumerate() {
+        let gate = if i % 2 == 0 { "CN-1" } else { "KZ-1" };
+        let day_offset = i as i64;
+        scan_at(
+            &app,
+            token,
+            gate,
+            "entry",
+            start + Duration::days(day_offset) + Duration::hours(1),
+        )
+        .await;
+        scan_at(
+            &app,
+            token,
+            gate,
+            "exit",
+            start + Duration::days(day_offset + 1),
+        )
+        .await;
+        scan_at(
+            &app,
+            token,
+            gate,
+            "exit",
+            start + Duration::days(day_offset + 1) + Duration::hours(1),
+        )
+        .await;
+    }
+    let admin = stand_at(&app, utc(2031, 6, 10, 0, 0)).await;
+    let report = daily(&app, &admin, "from=2031-06-01&to=2031-06-07&tz=Asia/Almaty").await;
+    let days = report["days"].as_array().expect("days");
+    for field in ["entries", "exits", "travelers", "denied", "permits_issued"] {
+        let sum: u64 = days.iter().map(|d| d[field].as_u64().unwrap_or(0)).sum();
+        assert_eq!(report["totals"][field].as_u64(), Some(sum), "{field}");
+    }
+    assert_eq!(report["totals"]["entries"], 4);
+    assert_eq!(report["totals"]["denied"], 4);
+
+    let csv = app
+        .client
+        .get(app.url("/api/v1/stats/daily?from=2031-06-01&to=2031-06-07&tz=Asia/Almaty"))
+        .bearer_auth(&admin)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/csv"));
+    let disposition = csv.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        disposition.contains("attachment") && disposition.contains(".csv"),
+        "{disposition}"
+    );
+    let text = csv.text().await.expect("body");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("date,entries,exits,travelers,denied,permits_issued")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), days.len());
+    for (row, d) in rows.iter().zip(days) {
+        let expected = format!(
+            "{},{},{},{},{},{}",
+            d["date"].as_str().unwrap_or_default(),
+            d["entries"],
+            d["exits"],
+            d["travelers"],
+            d["denied"],
+            d["permits_issued"]
+        );
+        assert_eq!(*row, expected);
+    }
+    assert_aggregates_agree_with_log(&app, date(2031, 5, 31), date(2031, 6, 8));
+}
+
+#[tokio::test]
+async fn bad_ranges_are_422_naming_the_parameter() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let cases = [
+        ("from=2030-01-01&to=2031-01-02", vec![("to", "too_long")]),
+        (
+            "from=2030-02-01&to=2030-01-01",
+            vec![("to", "invalid_range")],
+        ),
+        (
+            "from=2030-02-30&to=2030-03-01",
+            vec![("from", "invalid_date")],
+        ),
+        (
+            "from=2030-01-01&to=2030-01-02&tz=Asia/Atlantis",
+            vec![("tz", "invalid_value")],
+        ),
+        (
+            "from=2030-01-01&to=2030-01-02&gate_id=XX-9",
+            vec![("gate_id", "unknown_gate")],
+        ),
+        ("to=2030-01-02", vec![("from", "required")]),
+    ];
+    for (query, expected) in cases {
+        let found = field_errors(
+            &problem(
+                app.get_as(&admin, &format!("/api/v1/stats/daily?{query}"))
+                    .await,
+                422,
+            )
+            .await,
+        );
+        let expected: Vec<(String, String)> = expected
+            .into_iter()
+            .map(|(f, c)| (f.to_owned(), c.to_owned()))
+            .collect();
+        assert_eq!(found, expected, "{query}");
+    }
+    assert_eq!(
+        daily(&app, &admin, "from=2028-01-01&to=2028-12-31").await["days"]
+            .as_array()
+            .map(Vec::len),
+        Some(366)
+    );
+    let officer = app.officer(&admin, "officer.cn", "CN-1").await;
+    problem(
+        app.get_as(
+            &officer,
+            "/api/v1/stats/daily?from=2030-01-01&to=2030-01-02",
+        )
+        .await,
+        403,
+    )
+    .await;
+    problem(app.get_as(&officer, "/api/v1/stats/occupancy").await, 403).await;
+    problem(app.get("/api/v1/stats/occupancy").await, 401).await;
+}
+
+#[tokio::test]
+async fn occupancy_counts_who_is_inside_and_lists_overstays() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let start = utc(2031, 9, 1, 4, 0);
+    let short = permit_issued(&app, 20, start, date(2031, 9, 1), date(2031, 9, 2)).await;
+    let long = permit_issued(&app, 21, start, date(2031, 9, 1), date(2031, 9, 20)).await;
+    let gone = permit_issued(&app, 22, start, date(2031, 9, 1), date(2031, 9, 20)).await;
+    scan_at(&app, &short, "CN-1", "entry", start + Duration::hours(1)).await;
+    scan_at(&app, &long, "KZ-1", "entry", start + Duration::hours(1)).await;
+    scan_at(&app, &gone, "KZ-1", "entry", start + Duration::hours(1)).await;
+    scan_at(&app, &gone, "KZ-1", "exit", start + Duration::hours(2)).await;
+    // Five days later the short permit has ended, its holder still inside.
+    let admin = stand_at(&app, start + Duration::days(5)).await;
+    let response = app
+        .get_as(&admin, "/api/v1/stats/occupancy?per_page=10")
+        .await;
+    assert_eq!(response.status(), 200);
+    let now: Value = response.json().await.expect("json");
+    assert_eq!(now["inside"], 2);
+    assert_eq!(now["by_side"], json!({ "CHN": 1, "KAZ": 1 }));
+    assert_eq!(now["by_nationality"], json!({ "KAZ": 2 }));
+    assert_eq!(now["overstaying"], 1);
+    let items = now["overstays"]["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["side"], "CHN");
+    assert_eq!(items[0]["gate_id"], "CN-1");
+    assert!(items[0]["overdue_hours"].as_i64().unwrap_or(0) > 24);
+    assert_eq!(now["overstays"]["total"], 1);
+    let empty_page: Value = app
+        .get_as(&admin, "/api/v1/stats/occupancy?page=2&per_page=10")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(empty_page["overstays"]["items"], json!([]));
+    let found = field_errors(
+        &problem(
+            app.get_as(&admin, "/api/v1/stats/occupancy?per_page=501&page=0")
+                .await,
+            422,
+        )
+        .await,
+    );
+    assert_eq!(
+        found,
+        vec![
+            ("page".to_owned(), "invalid_value".to_owned()),
+            ("per_page".to_owned(), "invalid_value".to_owned())
+        ]
+    );
+}
