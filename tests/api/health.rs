@@ -51,7 +51,24 @@ async fn openapi_document_is_valid_openapi_3() {
     let spec = oas3::from_json(&text).expect("a valid OpenAPI 3.1 document");
     assert!(spec.openapi.starts_with("3."), "version {}", spec.openapi);
     let paths = spec.paths.expect("paths");
-    for path in ["/healthz", "/readyz", "/api/v1/openapi.json"] {
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+        "/.well-known/jwks.json",
+        "/api/v1/permits",
+        "/api/v1/permits/{id}",
+        "/api/v1/permits/{id}/qr.png",
+        "/api/v1/permits/{id}/qr.svg",
+        "/api/v1/permits/{id}/revoke",
+        "/api/v1/auth/login",
+        "/api/v1/users",
+        "/api/v1/users/{username}",
+        "/api/v1/gates",
+        "/api/v1/scans",
+        "/api/v1/stats/daily",
+        "/api/v1/stats/occupancy",
+    ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }
 }

@@ -348,12 +348,50 @@ fn migrate_command_applies_once_then_is_a_no_op() {
 }
 
 #[test]
+fn new_kek_prints_a_key_the_configuration_accepts() {
+    let output = Command::new(env!("CARGO_BIN_EXE_borderpass"))
+        .args(["keys", "new-kek"])
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let key = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert_eq!(key.len(), 43);
+    let mut settings = test_settings(std::path::Path::new("unused"));
+    settings.key_encryption_key = Some(borderpass::config::SecretText(key));
+    let config = Config::from_raw(settings).expect("accepted");
+    assert!(config.key_encryption_key.is_some());
+    assert!(!format!("{config:?}").contains(
+        &config
+            .key_encryption_key
+            .as_ref()
+            .expect("kek")
+            .to_text()
+            .to_string()
+    ));
+}
+
+#[test]
 fn bad_configuration_stops_start_up_with_one_line_naming_the_setting() {
     for (var, value, named) in [
         ("BORDERPASS_BIND", "not-an-address", "BORDERPASS_BIND"),
         ("DATABASE_URL", "mysql://localhost/x", "DATABASE_URL"),
         ("BORDERPASS_ZONE_TZ", "Asia/Atlantis", "BORDERPASS_ZONE_TZ"),
         ("BORDERPASS_MAX_STAY_DAYS", "lots", "MAX_STAY_DAYS"),
+        (
+            "BORDERPASS_KEY_ENCRYPTION_KEY",
+            "too-short",
+            "BORDERPASS_KEY_ENCRYPTION_KEY",
+        ),
+        (
+            "BORDERPASS_STATS_TIME_ZONES",
+            "Asia/Almaty,Nowhere/Town",
+            "BORDERPASS_STATS_TIME_ZONES",
+        ),
+        (
+            "BORDERPASS_ARGON2_ITERATIONS",
+            "0",
+            "BORDERPASS_ARGON2_ITERATIONS",
+        ),
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_borderpass"))
             .arg("serve")
