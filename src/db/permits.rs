@@ -99,10 +99,10 @@ pub fn insert(conn: &mut DbConnection, permit: &PermitRow) -> Result<(), IssueEr
         if overlapping > 0 {
             return Err(IssueError::Overlap);
         }
-        super::stats::count_permit(c, permit.created_at.and_utc())?;
         diesel::insert_into(permits::table)
             .values(permit)
             .execute(c)?;
+        super::stats::count_permit(c, permit.created_at.and_utc())?;
         diesel::insert_into(presence::table)
             .values((
                 presence::permit_id.eq(&permit.id),

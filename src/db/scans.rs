@@ -229,18 +229,6 @@ fn record_once(c: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutco
             }
         }
     };
-    // The daily counts move in the same transaction as the log.
-    super::stats::count_scan(
-        c,
-        &ScanEvent {
-            permit_id: permit.as_ref().map(|p| p.id.clone()),
-            gate_id: input.gate_id.clone(),
-            nationality: permit.as_ref().map(|p| p.nationality.clone()),
-            direction: input.direction,
-            admitted: matches!(decision, Decision::Admit(_)),
-            scanned_at: input.scanned_at,
-        },
-    )?;
     let (decision_text, reason, flags) = match &decision {
         Decision::Admit(flags) => (
             "admit",
@@ -272,6 +260,19 @@ fn record_once(c: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutco
             scans::recorded_at.eq(input.recorded_at.naive_utc()),
         ))
         .execute(c)?;
+    // The daily counts move in the same transaction as the log.
+    super::stats::count_scan(
+        c,
+        &input.id,
+        &ScanEvent {
+            permit_id: permit.as_ref().map(|p| p.id.clone()),
+            gate_id: input.gate_id.clone(),
+            nationality: permit.as_ref().map(|p| p.nationality.clone()),
+            direction: input.direction,
+            admitted: matches!(decision, Decision::Admit(_)),
+            scanned_at: input.scanned_at,
+        },
+    )?;
     Ok(ScanOutcome::Recorded(ScanRecord {
         scan_id: input.id.clone(),
         nonce: input.nonce.clone(),

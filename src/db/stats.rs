@@ -107,8 +107,9 @@ fn add_nationality(
     super::on_backend!(conn, upsert).map(drop)
 }
 
-/// Counts one scan in every aggregated time zone; call it in the scan's transaction, before its row is inserted.
-pub fn count_scan(conn: &mut DbConnection, event: &ScanEvent) -> QueryResult<()> {
+/// Counts one scan in every aggregated time zone; call it in the scan's transaction, after its row
+/// `scan_id` is inserted (so on PostgreSQL the list of zones is read after [`add_zone`]'s lock).
+pub fn count_scan(conn: &mut DbConnection, scan_id: &str, event: &ScanEvent) -> QueryResult<()> {
     let zones = zones(conn)?;
     if zones.is_empty() {
         return Ok(());
@@ -117,6 +118,7 @@ pub fn count_scan(conn: &mut DbConnection, event: &ScanEvent) -> QueryResult<()>
         (Some(permit), true) => scans::table
             .filter(scans::permit_id.eq(permit))
             .filter(scans::decision.eq("admit"))
+            .filter(scans::id.ne(scan_id))
             .select((scans::gate_id, scans::scanned_at))
             .load::<(String, NaiveDateTime)>(conn)?
             .into_iter()
@@ -153,7 +155,8 @@ pub fn count_scan(conn: &mut DbConnection, event: &ScanEvent) -> QueryResult<()>
     Ok(())
 }
 
-/// Counts one permit issued at `at` in every aggregated time zone; call it in the permit's transaction.
+/// Counts one permit issued at `at` in every aggregated time zone; call it in the permit's
+/// transaction, after the permit is inserted.
 pub fn count_permit(conn: &mut DbConnection, at: DateTime<Utc>) -> QueryResult<()> {
     for tz in zones(conn)? {
         add_totals(conn, tz.name(), at.with_timezone(&tz).date_naive(), 0, 1)?;
@@ -329,8 +332,15 @@ fn tally_from_log(conn: &mut DbConnection, range: &ReportRange) -> QueryResult<T
 
 /// Starts keeping aggregates for `tz`: counts the whole log into them, in one transaction with the
 /// zone's registration, so a scan is either in the rebuild or counted after it, never both or neither.
+///
+/// SQLite runs one write transaction at a time. On PostgreSQL the log and the permits are locked in
+/// SHARE mode for the rebuild: transactions that already inserted a scan or a permit finish first
+/// (and are in the rebuild); later ones wait, then read the list of zones, which then holds `tz`.
 pub fn add_zone(conn: &mut DbConnection, tz: Tz, now: NaiveDateTime) -> QueryResult<bool> {
     conn.transaction(|c| {
+        if let DbConnection::Postgres(pg) = c {
+            diesel::sql_query("LOCK TABLE scans, permits IN SHARE MODE").execute(pg)?;
+        }
         let known: Option<String> = stats_zones::table
             .find(tz.name())
             .select(stats_zones::time_zone)

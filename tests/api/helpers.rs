@@ -173,7 +173,14 @@ async fn start_owning(
 impl TestApp {
     /// A second service instance on the same database and data directory (so the same key-encryption key).
     pub async fn spawn_peer(&self) -> TestApp {
-        let peer = start_owning(self.settings.clone(), None, None).await;
+        self.spawn_peer_with(|_| {}).await
+    }
+
+    /// A peer with settings adjusted by `adjust`.
+    pub async fn spawn_peer_with(&self, adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        let peer = start_owning(settings, None, None).await;
         peer.clock.set(borderpass::clock::Clock::now(&*self.clock));
         peer.wait_until_ready().await;
         peer

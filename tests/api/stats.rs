@@ -201,6 +201,41 @@ async fn one_scan_falls_on_different_dates_in_shanghai_and_almaty() {
     assert_eq!(day(&kz, "2031-11-29")["denied"], 1);
 
     assert_aggregates_agree_with_log(&app, date(2031, 11, 26), date(2031, 11, 30));
+
+    // A time zone added later is counted from the whole log when an instance starts with it.
+    let moscow_range = ReportRange {
+        from: date(2031, 11, 26),
+        to: date(2031, 11, 30),
+        tz: chrono_tz::Europe::Moscow,
+        gate_id: None,
+    };
+    let before = borderpass::db::stats::count_from_log(
+        &mut app.store().writer_blocking().expect("connection"),
+        &moscow_range,
+    )
+    .expect("count");
+    let peer = app
+        .spawn_peer_with(|s| s.stats_time_zones = "Europe/Moscow".into())
+        .await;
+    let bearer = peer.login("chief", ADMIN_PASSWORD).await;
+    let moscow = daily(
+        &peer,
+        &bearer,
+        "from=2031-11-26&to=2031-11-30&tz=Europe/Moscow",
+    )
+    .await;
+    assert_eq!(moscow["source"], "aggregates");
+    let mut conn = app.store().writer_blocking().expect("connection");
+    let kept = borderpass::db::stats::read_aggregated(&mut conn, &moscow_range)
+        .expect("read")
+        .expect("now aggregated");
+    assert_eq!(kept, before);
+    assert_eq!(
+        kept.iter()
+            .map(|(_, d)| d.entries + d.exits + d.denied)
+            .sum::<u64>(),
+        3
+    );
 }
 
 #[tokio::test]
