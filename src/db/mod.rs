@@ -13,6 +13,7 @@ macro_rules! on_backend {
 pub(crate) use on_backend;
 
 pub mod gates;
+pub mod group_commit;
 pub mod keys;
 pub mod migrations;
 pub mod permits;
@@ -30,6 +31,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
 
 use crate::config::{Config, DatabaseUrl};
 
@@ -51,7 +53,7 @@ pub enum Backend {
     Postgres,
 }
 
-type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub(crate) type DbPool = Pool<ConnectionManager<DbConnection>>;
 /// A connection borrowed from a pool.
 pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
 
@@ -67,32 +69,9 @@ pub enum StoreError {
     /// The blocking task did not finish (the runtime is shutting down).
     #[error("blocking database task failed: {0}")]
     Task(String),
-}
-
-/// On SQLite, runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, waiting
-/// (busy_timeout) for another process's writer, instead of failing at once with SQLITE_BUSY when a
-/// transaction that read first tries to write after another process committed. Transactions that
-/// `f` opens become savepoints. On PostgreSQL `f` runs as it is and opens its own transactions.
-pub fn immediate<T>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    if let DbConnection::Sqlite(c) = conn {
-        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-    } else {
-        return f(conn);
-    }
-    let result = f(conn);
-    if let DbConnection::Sqlite(c) = conn {
-        match &result {
-            Ok(_) => AnsiTransactionManager::commit_transaction(c)?,
-            Err(_) => {
-                let _ = AnsiTransactionManager::rollback_transaction(c);
-            }
-        }
-    }
-    result
+    /// The SQLite writer could not run or commit a write: nothing of it is stored.
+    #[error("write not stored: {0}")]
+    Writer(String),
 }
 
 /// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
@@ -119,6 +98,7 @@ pub struct Store {
     reader: DbPool,
     migrated: Arc<AtomicBool>,
     sqlite_dir: Option<PathBuf>,
+    group: Option<group_commit::GroupCommit>,
 }
 
 impl std::fmt::Debug for Store {
@@ -148,10 +128,15 @@ impl Store {
         let store = match &config.database {
             DatabaseUrl::Sqlite(path) => {
                 let url = path.to_string_lossy().into_owned();
+                // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
+                let writer = pool(url.clone(), 1, true);
+                let group = group_commit::GroupCommit::start(writer.clone())
+                    .map_err(|e| tracing::error!(error = %e, "cannot start the writer thread"))
+                    .ok();
                 Self {
                     backend: Backend::Sqlite,
-                    // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
-                    writer: pool(url.clone(), 1, true),
+                    group,
+                    writer,
                     reader: pool(url, config.db_pool_size, true),
                     migrated: Arc::new(AtomicBool::new(false)),
                     sqlite_dir: path
@@ -168,6 +153,7 @@ impl Store {
                     reader: shared,
                     migrated: Arc::new(AtomicBool::new(false)),
                     sqlite_dir: None,
+                    group: None,
                 }
             }
         };
@@ -259,14 +245,18 @@ impl Store {
         Self::run(self.reader.clone(), None, f).await
     }
 
-    /// Runs `f` with the writing connection on a blocking thread; on SQLite inside one
-    /// `BEGIN IMMEDIATE` transaction (see [`immediate`]).
+    /// Runs `f` as one write: on SQLite through the group-commit writer thread (in a savepoint of a
+    /// shared transaction, answered after its commit); on PostgreSQL in a transaction of its own on
+    /// a pooled connection, on a blocking thread. Either way the write is all or nothing.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        Self::run(self.writer.clone(), None, |conn| immediate(conn, f)).await
+        match &self.group {
+            Some(group) => group.write(f).await,
+            None => Self::run(self.writer.clone(), None, |conn| conn.transaction(f)).await,
+        }
     }
 
     /// True when a reading connection answers `SELECT 1` within `timeout`.

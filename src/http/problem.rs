@@ -231,6 +231,8 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(e) => Self::Unavailable(e.to_string()),
+            // Not stored: the client may send it again (scans carry a nonce, so a retry is safe).
+            StoreError::Writer(e) => Self::Unavailable(e),
             StoreError::Query(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }

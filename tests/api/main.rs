@@ -5,6 +5,7 @@ mod permits;
 mod scans;
 mod staff;
 mod stats;
+mod store;
 // Helpers serve many test modules; not every one uses each.
 #[allow(dead_code)]
 mod helpers;
