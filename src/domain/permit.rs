@@ -6,7 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::document::{parse_iso_date, DocumentInput, TravelDocument};
+use super::document::{required_date, DocumentInput, TravelDocument};
 use super::violation::{Violation, ViolationCode, Violations};
 
 /// How far ahead a visit may start, in days.
@@ -95,30 +95,8 @@ impl Visit {
         rules: VisitRules,
     ) -> Result<Self, Vec<Violation>> {
         let mut p = Violations::default();
-        let mut date =
-            |field: &str, raw: Option<&str>| match raw.map(str::trim).filter(|s| !s.is_empty()) {
-                None => {
-                    p.push(
-                        field,
-                        ViolationCode::Required,
-                        format!("{field} is required (YYYY-MM-DD)"),
-                    );
-                    None
-                }
-                Some(raw) => {
-                    let parsed = parse_iso_date(raw);
-                    if parsed.is_none() {
-                        p.push(
-                            field,
-                            ViolationCode::InvalidDate,
-                            format!("{field} must be a calendar date YYYY-MM-DD"),
-                        );
-                    }
-                    parsed
-                }
-            };
-        let from = date("from", from);
-        let until = date("until", until);
+        let from = required_date(&mut p, "from", from);
+        let until = required_date(&mut p, "until", until);
         if let Some(from) = from {
             if from < today {
                 p.push(

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::crossing::Direction;
-use super::document::parse_iso_date;
+use super::document::required_date;
 use super::violation::{Violation, ViolationCode, Violations};
 
 /// Longest report, in days (both ends counted).
@@ -101,30 +101,8 @@ impl ReportRange {
         gate_id: Option<&str>,
     ) -> Result<Self, Vec<Violation>> {
         let mut p = Violations::default();
-        let mut date =
-            |name: &str, raw: Option<&str>| match raw.map(str::trim).filter(|s| !s.is_empty()) {
-                None => {
-                    p.push(
-                        name,
-                        ViolationCode::Required,
-                        format!("{name} is required (YYYY-MM-DD)"),
-                    );
-                    None
-                }
-                Some(raw) => {
-                    let d = parse_iso_date(raw);
-                    if d.is_none() {
-                        p.push(
-                            name,
-                            ViolationCode::InvalidDate,
-                            format!("{name} must be a calendar date YYYY-MM-DD"),
-                        );
-                    }
-                    d
-                }
-            };
-        let from = date("from", from);
-        let to = date("to", to);
+        let from = required_date(&mut p, "from", from);
+        let to = required_date(&mut p, "to", to);
         let tz = match tz.map(str::trim).filter(|s| !s.is_empty()) {
             None => Some(default_tz),
             Some(raw) => {

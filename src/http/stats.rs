@@ -14,7 +14,7 @@ use super::permits::field_errors;
 use super::problem::{ApiError, FieldError, Problem};
 use super::AppState;
 use crate::db::{gates, stats};
-use crate::domain::stats::{DayCounts, GateCounts, NationalityCounts, ReportRange};
+use crate::domain::stats::{DayCounts, ReportRange};
 
 /// The range of a daily report.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -34,35 +34,9 @@ pub struct DailyQuery {
 pub struct DayView {
     /// The local day.
     pub date: NaiveDate,
-    /// Admitted entries.
-    pub entries: u64,
-    /// Admitted exits.
-    pub exits: u64,
-    /// Distinct permits admitted that day.
-    pub travelers: u64,
-    /// Denied scans.
-    pub denied: u64,
-    /// Permits issued that day (all gates, also with `gate_id`).
-    pub permits_issued: u64,
-    /// By gate.
-    pub by_gate: BTreeMap<String, GateCounts>,
-    /// Admitted crossings by nationality.
-    pub by_nationality: BTreeMap<String, NationalityCounts>,
-}
-
-impl DayView {
-    fn new(date: NaiveDate, c: DayCounts) -> Self {
-        Self {
-            date,
-            entries: c.entries,
-            exits: c.exits,
-            travelers: c.travelers,
-            denied: c.denied,
-            permits_issued: c.permits_issued,
-            by_gate: c.by_gate,
-            by_nationality: c.by_nationality,
-        }
-    }
+    /// Its counts.
+    #[serde(flatten)]
+    pub counts: DayCounts,
 }
 
 /// Daily counts.
@@ -154,7 +128,10 @@ pub async fn daily(
         to: range.to,
         gate_id: range.gate_id.clone(),
         source,
-        days: days.into_iter().map(|(d, c)| DayView::new(d, c)).collect(),
+        days: days
+            .into_iter()
+            .map(|(date, counts)| DayView { date, counts })
+            .collect(),
         totals,
     };
     if wants_csv(&req) {
@@ -202,7 +179,12 @@ fn to_csv(report: &DailyReport) -> String {
         let _ = write!(
             out,
             "{},{},{},{},{},{}\r\n",
-            d.date, d.entries, d.exits, d.travelers, d.denied, d.permits_issued
+            d.date,
+            d.counts.entries,
+            d.counts.exits,
+            d.counts.travelers,
+            d.counts.denied,
+            d.counts.permits_issued
         );
     }
     out

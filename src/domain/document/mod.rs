@@ -671,6 +671,31 @@ fn name_field(
     }
 }
 
+/// A required `YYYY-MM-DD` field: records `required` or `invalid_date` in `p` when it is not one.
+pub fn required_date(p: &mut Violations, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            p.push(
+                field,
+                ViolationCode::Required,
+                format!("{field} is required (YYYY-MM-DD)"),
+            );
+            None
+        }
+        Some(raw) => {
+            let parsed = parse_iso_date(raw);
+            if parsed.is_none() {
+                p.push(
+                    field,
+                    ViolationCode::InvalidDate,
+                    format!("{field} must be a calendar date YYYY-MM-DD"),
+                );
+            }
+            parsed
+        }
+    }
+}
+
 /// Reads `YYYY-MM-DD` strictly.
 pub fn parse_iso_date(raw: &str) -> Option<NaiveDate> {
     let raw = raw.trim();
