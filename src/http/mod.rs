@@ -27,6 +27,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::password::PasswordHasher;
+use crate::db::gates::GateRow;
 use crate::db::Store;
 use problem::{problem_for_status, ApiError, PROBLEM_JSON};
 
@@ -43,9 +44,31 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     /// Staff password hashing.
     pub passwords: PasswordHasher,
+    /// Gates seen so far. A gate never changes or goes away once added, so a cached one is
+    /// always right; an unknown id is looked up in the database (another instance may have added it).
+    pub gates: std::sync::RwLock<std::collections::HashMap<String, GateRow>>,
 }
 
 impl AppState {
+    /// The gate `id`, from the cache or the database.
+    pub async fn gate(&self, id: &str) -> Result<Option<GateRow>, ApiError> {
+        if let Some(gate) = self.gates.read().unwrap_or_else(|p| p.into_inner()).get(id) {
+            return Ok(Some(gate.clone()));
+        }
+        let key = id.to_owned();
+        let gate = self
+            .store
+            .read(move |conn| Ok(crate::db::gates::find(conn, &key)?))
+            .await?;
+        if let Some(gate) = &gate {
+            self.gates
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(gate.id.clone(), gate.clone());
+        }
+        Ok(gate)
+    }
+
     /// Today's date in the zone's calendar.
     pub fn zone_today(&self) -> chrono::NaiveDate {
         self.clock

@@ -11,9 +11,9 @@ use super::extract::ApiJson;
 use super::problem::{ApiError, FieldError, Problem};
 use super::AppState;
 use crate::crypto::permit_token;
+use crate::db::keys;
 use crate::db::permits::PermitRow;
 use crate::db::scans::{self, ScanInput, ScanOutcome, ScanRecord};
-use crate::db::{gates, keys};
 use crate::domain::crossing::{Decision, DenyReason, Direction, Side};
 
 /// Longest token text accepted (a real one is at most 331 bytes).
@@ -289,11 +289,7 @@ pub async fn record_scan(
             None
         }
         Some(id) => {
-            let id = id.to_owned();
-            let gate = state
-                .store
-                .read(move |conn| Ok(gates::find(conn, &id)?))
-                .await?;
+            let gate = state.gate(id).await?;
             if gate.is_none() {
                 errors.push(FieldError::new(
                     "gate_id",

@@ -81,6 +81,7 @@ impl Application {
             clock,
             keys,
             passwords,
+            gates: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -13,7 +13,7 @@ use super::auth::Staff;
 use super::permits::field_errors;
 use super::problem::{ApiError, FieldError, Problem};
 use super::AppState;
-use crate::db::{gates, stats};
+use crate::db::stats;
 use crate::domain::stats::{DayCounts, ReportRange};
 
 /// The range of a daily report.
@@ -90,13 +90,7 @@ pub async fn daily(
         .map(str::trim)
         .filter(|g| !g.is_empty())
     {
-        let id = gate.to_owned();
-        if state
-            .store
-            .read(move |conn| Ok(gates::find(conn, &id)?))
-            .await?
-            .is_none()
-        {
+        if state.gate(gate).await?.is_none() {
             let unknown = FieldError::new("gate_id", "unknown_gate", "no gate has this id");
             range = match range {
                 Err(ApiError::Invalid(mut errors)) => {
