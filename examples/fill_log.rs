@@ -62,28 +62,21 @@ fn nationality(rng: &mut Rng) -> &'static str {
     "KAZ"
 }
 
+/// Fills a SQLite database with a realistic crossing log.
+#[derive(Debug, clap::Parser)]
 struct Args {
+    /// Data directory (the database is DIR/borderpass.db).
+    #[arg(long, default_value = "target/bench-log")]
     data_dir: String,
+    /// Scans to write, spread evenly over the years.
+    #[arg(long, default_value_t = 20_000_000)]
     scans: u64,
+    /// Years of log, ending today.
+    #[arg(long, default_value_t = 6)]
     years: u64,
-}
-
-fn args() -> Args {
-    let mut out = Args {
-        data_dir: "target/bench-log".into(),
-        scans: 20_000_000,
-        years: 6,
-    };
-    let all: Vec<String> = std::env::args().skip(1).collect();
-    for pair in all.chunks(2) {
-        match (pair[0].as_str(), pair.get(1)) {
-            ("--data-dir", Some(v)) => out.data_dir = v.clone(),
-            ("--scans", Some(v)) => out.scans = v.parse().expect("--scans takes a number"),
-            ("--years", Some(v)) => out.years = v.parse().expect("--years takes a number"),
-            _ => panic!("usage: fill_log [--data-dir DIR] [--scans N] [--years N]"),
-        }
-    }
-    out
+    /// Only (re)build the daily counts of a log written before.
+    #[arg(long)]
+    counts_only: bool,
 }
 
 struct ScanRow {
@@ -100,7 +93,7 @@ struct ScanRow {
 }
 
 fn main() {
-    let args = args();
+    let args = <Args as clap::Parser>::parse();
     let started = Instant::now();
     let settings = RawSettings {
         data_dir: args.data_dir.clone().into(),
@@ -115,6 +108,10 @@ fn main() {
             .expect("key-encryption key"),
     );
     let mut conn = store.writer_blocking().expect("connection");
+    if args.counts_only {
+        build_counts(&mut conn, &config, started);
+        return;
+    }
     let end = Utc::now().date_naive();
     let start = end
         .checked_sub_days(Days::new(args.years * 365))
@@ -258,17 +255,19 @@ fn main() {
     conn.batch_execute("PRAGMA synchronous = FULL;")
         .expect("pragma");
     eprintln!("log written: {written_permits} permits, {written_scans} scans in {:?}; building daily counts", started.elapsed());
+    build_counts(&mut conn, &config, started);
+}
+
+/// Builds the daily counts of every configured zone with the service's own rebuild, as a start would.
+fn build_counts(conn: &mut DbConnection, config: &Config, started: Instant) {
     let now = Utc::now().naive_utc();
     for tz in &config.stats_time_zones {
         let t = Instant::now();
-        stats::add_zone(&mut conn, *tz, now).expect("daily counts");
+        stats::add_zone(conn, *tz, now).expect("daily counts");
         eprintln!("daily counts for {} built in {:?}", tz.name(), t.elapsed());
     }
     conn.batch_execute("ANALYZE;").expect("analyze");
-    println!(
-        "{written_permits} permits, {written_scans} scans in {:?}",
-        started.elapsed()
-    );
+    println!("done in {:?}", started.elapsed());
 }
 
 use chrono::Datelike;

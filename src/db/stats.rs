@@ -18,8 +18,8 @@ use crate::domain::stats::{
     increment, DayCounts, GateCounts, NationalityCounts, ReportRange, ScanEvent, Tally,
 };
 
-/// Rows read per page when counting from the log.
-const PAGE: i64 = 50_000;
+/// Hours of the log read per query when counting from the log.
+const WINDOW_HOURS: i64 = 6;
 
 /// The time zones whose counts are kept in the aggregate tables.
 pub fn zones(conn: &mut DbConnection) -> QueryResult<Vec<Tz>> {
@@ -255,18 +255,20 @@ type LogRow = (
     NaiveDateTime,
 );
 
-/// Feeds every log row scanned in `[start, end)` to `f`, in `scanned_at` order, a page at a time.
+/// Feeds every log row scanned in `[start, end)` to `f`, in `scanned_at` order, an hour of the
+/// log at a time: each query is one index range, and memory holds one hour's rows.
 fn each_scan(
     conn: &mut DbConnection,
     start: NaiveDateTime,
     end: NaiveDateTime,
     mut f: impl FnMut(ScanEvent),
 ) -> QueryResult<()> {
-    let mut after: Option<(NaiveDateTime, String)> = None;
-    loop {
-        let mut page = scans::table
-            .filter(scans::scanned_at.ge(start))
-            .filter(scans::scanned_at.lt(end))
+    let mut from = start;
+    while from < end {
+        let to = (from + chrono::Duration::hours(WINDOW_HOURS)).min(end);
+        let rows: Vec<LogRow> = scans::table
+            .filter(scans::scanned_at.ge(from))
+            .filter(scans::scanned_at.lt(to))
             .order((scans::scanned_at, scans::id))
             .select((
                 scans::id,
@@ -277,19 +279,8 @@ fn each_scan(
                 scans::decision,
                 scans::scanned_at,
             ))
-            .limit(PAGE)
-            .into_boxed();
-        if let Some((at, id)) = after.clone() {
-            page = page.filter(
-                scans::scanned_at
-                    .gt(at)
-                    .or(scans::scanned_at.eq(at).and(scans::id.gt(id))),
-            );
-        }
-        let rows: Vec<LogRow> = page.load(conn)?;
-        let full = rows.len() as i64 == PAGE;
-        for (id, permit_id, gate_id, nationality, direction, decision, scanned_at) in rows {
-            after = Some((scanned_at, id));
+            .load(conn)?;
+        for (_, permit_id, gate_id, nationality, direction, decision, scanned_at) in rows {
             f(ScanEvent {
                 permit_id,
                 gate_id,
@@ -299,10 +290,9 @@ fn each_scan(
                 scanned_at: scanned_at.and_utc(),
             });
         }
-        if !full {
-            return Ok(());
-        }
+        from = to;
     }
+    Ok(())
 }
 
 /// The counts of `range` straight from the crossing log and the permits.
