@@ -178,12 +178,22 @@ impl Store {
 
     /// Applies pending migrations through the writer; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, migrations::MigrationError> {
+        self.migrate_with(&|_| Ok(()))
+    }
+
+    /// Applies pending migrations, then runs `prepare` on the same connection; the store counts as
+    /// migrated only when both worked.
+    fn migrate_with(
+        &self,
+        prepare: &dyn Fn(&mut DbConnection) -> Result<(), String>,
+    ) -> Result<Vec<String>, migrations::MigrationError> {
         self.ensure_sqlite_dir()?;
         let mut conn = self
             .writer
             .get()
             .map_err(migrations::MigrationError::Unavailable)?;
         let applied = migrations::run_pending(&mut conn)?;
+        prepare(&mut conn).map_err(migrations::MigrationError::Failed)?;
         self.migrated.store(true, Ordering::SeqCst);
         Ok(applied)
     }
@@ -198,9 +208,9 @@ impl Store {
         let spawned = std::thread::Builder::new().name("borderpass-migrate".into()).spawn(move || {
             let mut wait = Duration::from_millis(250);
             loop {
-                match store.migrate_and_prepare(&prepare) {
+                match store.migrate_with(&prepare) {
                     Ok(applied) => {
-                        tracing::info!(applied, "database schema is up to date");
+                        tracing::info!(applied = applied.len(), "database schema is up to date");
                         return;
                     }
                     Err(error) => {
@@ -214,21 +224,6 @@ impl Store {
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the migration thread");
         }
-    }
-
-    fn migrate_and_prepare<F>(&self, prepare: &F) -> Result<usize, String>
-    where
-        F: Fn(&mut DbConnection) -> Result<(), String>,
-    {
-        self.ensure_sqlite_dir().map_err(|e| e.to_string())?;
-        let mut conn = self
-            .writer
-            .get()
-            .map_err(|e| format!("database unavailable: {e}"))?;
-        let applied = migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
-        prepare(&mut conn)?;
-        self.migrated.store(true, Ordering::SeqCst);
-        Ok(applied.len())
     }
 
     /// True once migrations have been applied in this process.

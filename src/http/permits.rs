@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::{authenticate, Staff};
 use super::extract::ApiJson;
-use super::problem::{ApiError, FieldError, Problem};
+use super::problem::{ApiError, Problem};
 use super::AppState;
 use crate::crypto::access_code;
 use crate::crypto::keyring::KeyRing;
@@ -17,7 +17,6 @@ use crate::db::keys::KeyStoreError;
 use crate::db::permits::{self, IssueError, PermitRow, Revocation};
 use crate::domain::document::DocumentInput;
 use crate::domain::permit::{Application, PermitId, PermitStatus, VisitRules, MAX_DAYS_AHEAD};
-use crate::domain::violation::Violation;
 use crate::qr;
 
 /// Header that carries the access code.
@@ -231,14 +230,6 @@ impl PermitView {
     }
 }
 
-/// Maps domain violations to the API's field errors.
-pub fn field_errors(violations: Vec<Violation>) -> Vec<FieldError> {
-    violations
-        .into_iter()
-        .map(|v| FieldError::new(v.field, v.code.as_str(), v.message))
-        .collect()
-}
-
 /// Apply for a permit.
 #[utoipa::path(post, path = "/api/v1/permits", tag = "permits", request_body = PermitRequest,
     responses(
@@ -279,16 +270,30 @@ pub async fn apply(
         state.zone_today(),
         rules,
     )
-    .map_err(|v| ApiError::Invalid(field_errors(v)))?;
+    .map_err(ApiError::from)?;
     let (code, code_hash) =
         access_code::generate().map_err(|e| ApiError::Internal(format!("random source: {e}")))?;
     let now = state.clock.now();
     let row = new_permit_row(&application, state.config.zone_tz, code_hash, now);
     let keys = state.keys.clone();
-    let stored = state
+    // Signing (tens of microseconds) runs on the reading pool, so the single SQLite writer only stores.
+    let stored = match state
         .store
-        .write(move |conn| Ok(issue(conn, &keys, row)))
-        .await?;
+        .read(move |conn| Ok(sign_permit(conn, &keys, row)))
+        .await?
+    {
+        Ok(signed) => {
+            state
+                .store
+                .write(move |conn| {
+                    Ok(permits::insert(conn, &signed)
+                        .map(|()| signed)
+                        .map_err(PermitWriteError::Issue))
+                })
+                .await?
+        }
+        Err(e) => Err(e),
+    };
     let row = stored.map_err(|e: PermitWriteError| match e {
         PermitWriteError::Issue(IssueError::Overlap) => {
             ApiError::Conflict("This document already holds a permit for overlapping dates.".into())
@@ -308,12 +313,14 @@ pub async fn apply(
         .json(view))
 }
 
-/// Signs and stores a permit with the active key, on the writing connection.
-fn issue(
+/// Signs a new permit's token with the active key.
+fn sign_permit(
     conn: &mut crate::db::DbConnection,
     keys: &KeyRing,
     mut row: PermitRow,
 ) -> Result<PermitRow, PermitWriteError> {
+    // A key rotated between this and the insert is still fine: retired keys stay published while
+    // their permits are valid.
     let key = crate::db::keys::active_signing_key(conn, keys).map_err(PermitWriteError::Keys)?;
     let claims = PermitClaims {
         sub: row.id.clone(),
@@ -326,7 +333,6 @@ fn issue(
     row.token =
         permit_token::sign(&claims, &key).map_err(|e| PermitWriteError::Sign(e.to_string()))?;
     row.kid = key.kid().to_owned();
-    permits::insert(conn, &row).map_err(PermitWriteError::Issue)?;
     Ok(row)
 }
 
@@ -506,7 +512,11 @@ pub async fn qr_svg(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (row, _) = permit_for_caller(&state, &req, &id).await?;
-    let svg = qr::svg(row.token.as_bytes()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Encoding a QR code takes milliseconds: not on an async worker.
+    let svg = web::block(move || qr::svg(row.token.as_bytes()))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::StoreError;
+use crate::domain::violation::Violation;
 
 /// Media type of every error answer.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -224,6 +225,18 @@ impl ResponseError for ApiError {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(self.problem())
+    }
+}
+
+impl From<Vec<Violation>> for ApiError {
+    /// Every broken rule the domain found, as one 422.
+    fn from(violations: Vec<Violation>) -> Self {
+        Self::Invalid(
+            violations
+                .into_iter()
+                .map(|v| FieldError::new(v.field, v.code.as_str(), v.message))
+                .collect(),
+        )
     }
 }
 

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
-use super::permits::field_errors;
 use super::problem::{ApiError, FieldError, Problem};
 use super::AppState;
 use crate::db::stats;
@@ -83,7 +82,7 @@ pub async fn daily(
         state.config.zone_tz,
         q.gate_id.as_deref(),
     )
-    .map_err(|v| ApiError::Invalid(field_errors(v)));
+    .map_err(ApiError::from);
     if let Some(gate) = q
         .gate_id
         .as_deref()
