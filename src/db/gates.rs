@@ -35,7 +35,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GateRow>> {
     gates::table
         .find(id)
         .select(GateRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

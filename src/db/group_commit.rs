@@ -1,22 +1,73 @@
 //! Group commit on SQLite: one writer thread owns the write connection and runs every write queued
 //! while the previous commit was being fsynced in one transaction, each write in its own savepoint,
 //! and answers each only after the commit that holds it.
+//!
+//! Checkpoints (copying the write-ahead log into the database file, and fsyncing it) run on a
+//! thread of their own rather than inside a commit, so the writer never waits for one: every
+//! connection has automatic checkpoints off (`PRAGMA wal_autocheckpoint = 0`) and the checkpointer
+//! runs one after each commit, while the writer goes on with the next batch. SQLite starts the log
+//! file over only when a write transaction begins with the whole log copied, which a writer that
+//! never waits would never see: every [`RESTART_EVERY`] commits the writer waits for the
+//! checkpointer to catch up (one checkpoint of the last commit, about a millisecond) before it
+//! begins, so the log stays small.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 
-use super::{DbConnection, DbPool, StoreError};
+use super::stats::{self, PendingCounts};
+use super::{DbConnection, DbPool, StoreError, WriteTx};
 
 /// Most writes in one transaction: bounds the latency one commit adds to the first write in it.
 pub const MAX_BATCH: usize = 512;
 
+/// Commits between two waits of the writer for the checkpointer, which let the log start over.
+pub const RESTART_EVERY: u64 = 32;
+
+/// Longest the writer waits for the checkpointer before it goes on anyway.
+const CATCH_UP_WAIT: Duration = Duration::from_secs(1);
+
+/// What the writer and the checkpointer share.
+#[derive(Default)]
+struct Progress {
+    /// Commits made by the writer.
+    committed: AtomicU64,
+    /// Commits known to be copied into the database file.
+    checkpointed: Mutex<u64>,
+    /// Signalled after each checkpoint.
+    caught_up: Condvar,
+}
+
+impl Progress {
+    /// Waits until every commit so far is checkpointed, or `CATCH_UP_WAIT` has passed.
+    fn wait_for_checkpoint(&self) {
+        let target = self.committed.load(Ordering::SeqCst);
+        let done = self.checkpointed.lock().unwrap_or_else(|p| p.into_inner());
+        let (done, waited) = self
+            .caught_up
+            .wait_timeout_while(done, CATCH_UP_WAIT, |done| *done < target)
+            .unwrap_or_else(|p| p.into_inner());
+        if waited.timed_out() {
+            tracing::warn!(
+                checkpointed = *done,
+                committed = target,
+                "the checkpointer is behind; the write-ahead log keeps growing"
+            );
+        }
+    }
+}
+
 /// A write waiting for the writer thread.
 trait Write: Send {
-    /// Runs the write in a savepoint of the open transaction; the answer waits for the commit.
-    fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn Finish>;
+    /// Runs the write in a savepoint of the open transaction, adding its daily counts to `counts`
+    /// if it succeeds; the answer waits for the commit.
+    fn run(self: Box<Self>, conn: &mut DbConnection, counts: &mut PendingCounts)
+        -> Box<dyn Finish>;
     /// Answers the write without running it.
     fn fail(self: Box<Self>, why: StoreError);
 }
@@ -39,15 +90,26 @@ struct Ran<T> {
 impl<T, F> Write for Job<T, F>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &mut DbConnection) -> Box<dyn Finish> {
+    fn run(
+        self: Box<Self>,
+        conn: &mut DbConnection,
+        counts: &mut PendingCounts,
+    ) -> Box<dyn Finish> {
         let Job { f, answer } = *self;
-        // A savepoint per write: one failing write rolls back alone, the batch goes on.
-        let result = catch_unwind(AssertUnwindSafe(|| conn.transaction(f))).unwrap_or_else(|_| {
+        // A savepoint per write: one failing write rolls back alone, its counts with it.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            conn.transaction(|c| WriteTx::run(c, f))
+        }))
+        .unwrap_or_else(|_| {
             Err(StoreError::Task(
                 "a write panicked; it was rolled back".into(),
             ))
+        })
+        .map(|(value, changes)| {
+            counts.append(changes);
+            value
         });
         Box::new(Ran { result, answer })
     }
@@ -69,18 +131,27 @@ impl<T: Send + 'static> Finish for Ran<T> {
 }
 
 /// The handle that queues writes for the writer thread; the thread ends when every handle is gone.
+/// The checkpointer thread ends with the writer.
 #[derive(Clone)]
 pub struct GroupCommit {
     queue: mpsc::Sender<Box<dyn Write>>,
 }
 
 impl GroupCommit {
-    /// Starts the writer thread on `pool` (a pool of one SQLite connection).
-    pub fn start(pool: DbPool) -> std::io::Result<Self> {
+    /// Starts the writer thread on `pool` (a pool of one SQLite connection), and the checkpointer
+    /// on a connection of `readers`.
+    pub fn start(pool: DbPool, readers: DbPool) -> std::io::Result<Self> {
         let (queue, incoming) = mpsc::channel::<Box<dyn Write>>();
+        // One pending signal is enough: a checkpoint copies everything committed before it starts.
+        let (committed, commits) = mpsc::sync_channel::<()>(1);
+        let progress = Arc::new(Progress::default());
+        let shared = Arc::clone(&progress);
+        std::thread::Builder::new()
+            .name("borderpass-checkpoint".into())
+            .spawn(move || checkpointer(readers, commits, &shared))?;
         std::thread::Builder::new()
             .name("borderpass-writer".into())
-            .spawn(move || writer(pool, incoming))?;
+            .spawn(move || writer(pool, incoming, committed, &progress))?;
         Ok(Self { queue })
     }
 
@@ -88,7 +159,7 @@ impl GroupCommit {
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.queue
@@ -100,7 +171,12 @@ impl GroupCommit {
     }
 }
 
-fn writer(pool: DbPool, incoming: mpsc::Receiver<Box<dyn Write>>) {
+fn writer(
+    pool: DbPool,
+    incoming: mpsc::Receiver<Box<dyn Write>>,
+    committed: mpsc::SyncSender<()>,
+    progress: &Progress,
+) {
     while let Ok(first) = incoming.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -124,6 +200,11 @@ fn writer(pool: DbPool, incoming: mpsc::Receiver<Box<dyn Write>>) {
             }
             continue;
         };
+        let commits = progress.committed.load(Ordering::SeqCst);
+        if commits > 0 && commits % RESTART_EVERY == 0 {
+            // Begun with the whole log copied, this transaction writes at the log's start again.
+            progress.wait_for_checkpoint();
+        }
         // IMMEDIATE takes the write lock now, waiting (busy_timeout) for another process's writer.
         if let Err(e) = AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
             for write in batch {
@@ -133,25 +214,64 @@ fn writer(pool: DbPool, incoming: mpsc::Receiver<Box<dyn Write>>) {
             }
             continue;
         }
+        let mut counts = PendingCounts::default();
         let ran: Vec<Box<dyn Finish>> = batch
             .into_iter()
-            .map(|write| write.run(&mut conn))
+            .map(|write| write.run(&mut conn, &mut counts))
             .collect();
-        let committed = match &mut *conn {
-            DbConnection::Sqlite(sqlite) => {
-                match AnsiTransactionManager::commit_transaction(sqlite) {
-                    Ok(()) => Ok(()),
-                    Err(e) => {
-                        let _ = AnsiTransactionManager::rollback_transaction(sqlite);
-                        tracing::error!(error = %e, writes = ran.len(), "commit failed; the batch was rolled back");
-                        Err(format!("commit failed: {e}"))
-                    }
-                }
+        // The batch's daily counts, applied once, in the transaction that logged them.
+        let counted = catch_unwind(AssertUnwindSafe(|| stats::apply(&mut conn, &counts)))
+            .unwrap_or_else(|_| {
+                Err(diesel::result::Error::QueryBuilderError(
+                    "applying the daily counts panicked".into(),
+                ))
+            })
+            .map_err(|e| format!("daily counts: {e}"));
+        let outcome = match (&mut *conn, counted) {
+            (DbConnection::Sqlite(sqlite), Ok(())) => {
+                AnsiTransactionManager::commit_transaction(sqlite)
+                    .map_err(|e| format!("commit failed: {e}"))
             }
-            DbConnection::Postgres(_) => Err("group commit serves SQLite only".into()),
+            (DbConnection::Sqlite(_), Err(e)) => Err(e),
+            (DbConnection::Postgres(_), _) => Err("group commit serves SQLite only".into()),
         };
+        if let Err(e) = &outcome {
+            if let DbConnection::Sqlite(sqlite) = &mut *conn {
+                let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+            }
+            tracing::error!(error = %e, writes = ran.len(), "the batch was rolled back");
+        }
+        if outcome.is_ok() {
+            progress.committed.fetch_add(1, Ordering::SeqCst);
+            let _ = committed.try_send(());
+        }
         for done in ran {
-            done.finish(committed.clone());
+            done.finish(outcome.clone());
+        }
+    }
+}
+
+fn checkpointer(readers: DbPool, commits: mpsc::Receiver<()>, progress: &Progress) {
+    while commits.recv().is_ok() {
+        let through = progress.committed.load(Ordering::SeqCst);
+        // PASSIVE: copies what no reader still needs, without waiting for the writer or readers.
+        let done = readers
+            .get()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| {
+                conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    .map_err(|e| e.to_string())
+            });
+        match done {
+            Ok(()) => {
+                let mut checkpointed = progress
+                    .checkpointed
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                *checkpointed = through;
+                progress.caught_up.notify_all();
+            }
+            Err(error) => tracing::warn!(%error, "checkpoint failed; the next commit tries again"),
         }
     }
 }

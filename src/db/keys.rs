@@ -79,7 +79,7 @@ pub fn active(conn: &mut DbConnection) -> QueryResult<Option<StoredKey>> {
     signing_keys::table
         .filter(signing_keys::active_slot.eq(1))
         .select(StoredKey::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -166,7 +166,7 @@ pub fn public_key(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<Publ
     let row: Option<String> = signing_keys::table
         .filter(signing_keys::kid.eq(kid))
         .select(signing_keys::public_key)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(row.and_then(|x| PublicKey::from_x(kid, &x)))
 }
@@ -182,7 +182,7 @@ pub fn ensure_session_key(
     let stored: Option<String> = service_secrets::table
         .find(SESSION_KEY_NAME)
         .select(service_secrets::sealed_value)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let sealed = match stored {
         Some(sealed) => sealed,
@@ -206,7 +206,7 @@ pub fn ensure_session_key(
                 )) => service_secrets::table
                     .find(SESSION_KEY_NAME)
                     .select(service_secrets::sealed_value)
-                    .first(conn)?,
+                    .get_result(conn)?,
                 Err(e) => return Err(e.into()),
             }
         }

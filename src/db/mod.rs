@@ -1,13 +1,20 @@
 //! Storage: one code base over SQLite (embedded default) and PostgreSQL, chosen by URL.
 
-/// Runs a query whose syntax the multi-backend builder lacks (`ON CONFLICT`) on whichever
-/// backend the connection is; both backends spell these queries the same.
+/// Runs a statement on whichever backend the connection is, bypassing the multi-backend layer.
+///
+/// `on_backend!(conn, query)` executes `query`; `on_backend!(conn, |c| expr)` evaluates `expr`
+/// with `c` bound to the backend's own connection. Used for syntax the multi-backend builder lacks
+/// (`ON CONFLICT`) and on the per-scan path: through the multi-backend layer diesel writes a query's
+/// SQL text out again on every run, even when its prepared statement is cached.
 macro_rules! on_backend {
-    ($conn:expr, $query:expr) => {
+    ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
-            $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::execute($query, c),
-            $crate::db::DbConnection::Postgres(c) => diesel::RunQueryDsl::execute($query, c),
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgres($c) => $body,
         }
+    };
+    ($conn:expr, $query:expr) => {
+        $crate::db::on_backend!($conn, |c| diesel::RunQueryDsl::execute($query, c))
     };
 }
 pub(crate) use on_backend;
@@ -17,6 +24,7 @@ pub mod group_commit;
 pub mod keys;
 pub mod migrations;
 pub mod permits;
+pub mod prepared;
 pub mod scans;
 pub mod schema;
 pub mod staff;
@@ -76,17 +84,80 @@ pub enum StoreError {
 
 /// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    /// Page cache, in KiB: the writer's is larger, so the pages every scan touches stay in it.
+    cache_kib: u32,
+}
 
+/// The writer's page cache (KiB); readers keep SQLite's default of 2 MiB.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
+/// A reader's page cache (KiB), SQLite's default.
+const READER_CACHE_KIB: u32 = 2 * 1024;
+
+/// `temp_store = MEMORY` keeps statement and savepoint journals in memory: the group commit runs
+/// each write in a savepoint, and on disk their journals cost a temporary file and writes per batch.
+/// `wal_autocheckpoint = 0`: checkpoints run on their own thread, not inside the writer's commits
+/// (see [`group_commit`]); `journal_size_limit` cuts the log file back to 64 MiB when it starts over.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON;";
+     PRAGMA foreign_keys = ON; \
+     PRAGMA temp_store = MEMORY; \
+     PRAGMA wal_autocheckpoint = 0; \
+     PRAGMA journal_size_limit = 67108864;";
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(SQLITE_PRAGMAS)
+            .and_then(|()| conn.batch_execute(&format!("PRAGMA cache_size = -{};", self.cache_kib)))
             .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A write's connection, inside the write's transaction, with the daily counts it leaves to be
+/// applied once before that transaction commits ([`stats::apply`]).
+///
+/// It dereferences to the connection, so functions that take `&mut DbConnection` accept it.
+pub struct WriteTx<'c> {
+    conn: &'c mut DbConnection,
+    counts: stats::PendingCounts,
+}
+
+impl<'c> WriteTx<'c> {
+    fn new(conn: &'c mut DbConnection) -> Self {
+        Self {
+            conn,
+            counts: stats::PendingCounts::default(),
+        }
+    }
+
+    /// The connection and the pending daily counts, to use both at once.
+    pub fn parts(&mut self) -> (&mut DbConnection, &mut stats::PendingCounts) {
+        (self.conn, &mut self.counts)
+    }
+
+    /// Runs `f` as one write in the open transaction of `conn`; its daily counts are applied by the
+    /// caller before the commit.
+    fn run<T, E>(
+        conn: &'c mut DbConnection,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+    ) -> Result<(T, stats::PendingCounts), E> {
+        let mut tx = Self::new(conn);
+        let value = f(&mut tx)?;
+        Ok((value, tx.counts))
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteTx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
     }
 }
 
@@ -112,16 +183,17 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Sets up the pools without connecting yet, so the service can start while the database is down.
     pub fn open(config: &Config) -> Self {
-        let pool = |url: String, size: u32, customize: bool| -> DbPool {
+        // `sqlite` gives SQLite's connections their pragmas; they need no liveness check on every
+        // checkout (a file does not drop the connection the way a server can).
+        let pool = |url: String, size: u32, sqlite: Option<SqlitePragmas>| -> DbPool {
             let builder = Pool::builder()
                 .max_size(size)
                 .min_idle(Some(0))
                 .connection_timeout(config.db_timeout)
-                .test_on_check_out(true);
-            let builder = if customize {
-                builder.connection_customizer(Box::new(SqlitePragmas))
-            } else {
-                builder
+                .test_on_check_out(sqlite.is_none());
+            let builder = match sqlite {
+                Some(pragmas) => builder.connection_customizer(Box::new(pragmas)),
+                None => builder,
             };
             builder.build_unchecked(ConnectionManager::new(url))
         };
@@ -129,15 +201,28 @@ impl Store {
             DatabaseUrl::Sqlite(path) => {
                 let url = path.to_string_lossy().into_owned();
                 // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
-                let writer = pool(url.clone(), 1, true);
-                let group = group_commit::GroupCommit::start(writer.clone())
+                let writer = pool(
+                    url.clone(),
+                    1,
+                    Some(SqlitePragmas {
+                        cache_kib: WRITER_CACHE_KIB,
+                    }),
+                );
+                let reader = pool(
+                    url,
+                    config.db_pool_size,
+                    Some(SqlitePragmas {
+                        cache_kib: READER_CACHE_KIB,
+                    }),
+                );
+                let group = group_commit::GroupCommit::start(writer.clone(), reader.clone())
                     .map_err(|e| tracing::error!(error = %e, "cannot start the writer thread"))
                     .ok();
                 Self {
                     backend: Backend::Sqlite,
                     group,
                     writer,
-                    reader: pool(url, config.db_pool_size, true),
+                    reader,
                     migrated: Arc::new(AtomicBool::new(false)),
                     sqlite_dir: path
                         .parent()
@@ -146,7 +231,7 @@ impl Store {
                 }
             }
             DatabaseUrl::Postgres(url) => {
-                let shared = pool(url.clone(), config.db_pool_size, false);
+                let shared = pool(url.clone(), config.db_pool_size, None);
                 Self {
                     backend: Backend::Postgres,
                     writer: shared.clone(),
@@ -242,15 +327,25 @@ impl Store {
 
     /// Runs `f` as one write: on SQLite through the group-commit writer thread (in a savepoint of a
     /// shared transaction, answered after its commit); on PostgreSQL in a transaction of its own on
-    /// a pooled connection, on a blocking thread. Either way the write is all or nothing.
+    /// a pooled connection, on a blocking thread. Either way the write, with the daily counts it
+    /// changes, is all or nothing.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         match &self.group {
             Some(group) => group.write(f).await,
-            None => Self::run(self.writer.clone(), None, |conn| conn.transaction(f)).await,
+            None => {
+                Self::run(self.writer.clone(), None, |conn| {
+                    conn.transaction(|c| {
+                        let (value, counts) = WriteTx::run(c, f)?;
+                        stats::apply(c, &counts)?;
+                        Ok(value)
+                    })
+                })
+                .await
+            }
         }
     }
 

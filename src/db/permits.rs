@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{documents, permits, presence};
-use super::DbConnection;
+use super::{DbConnection, WriteTx};
 
 /// A permit as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -74,7 +74,8 @@ pub enum IssueError {
 /// The document's row is created if missing and then updated, which locks it until commit on
 /// PostgreSQL (SQLite has a single writer): concurrent applications for one document run one after
 /// the other, so the overlap check always sees the permit the other one inserted.
-pub fn insert(conn: &mut DbConnection, permit: &PermitRow) -> Result<(), IssueError> {
+pub fn insert(tx: &mut WriteTx<'_>, permit: &PermitRow) -> Result<(), IssueError> {
+    let (conn, counts) = tx.parts();
     conn.transaction(|c| {
         let now = permit.created_at;
         let remember = diesel::insert_into(documents::table)
@@ -102,7 +103,6 @@ pub fn insert(conn: &mut DbConnection, permit: &PermitRow) -> Result<(), IssueEr
         diesel::insert_into(permits::table)
             .values(permit)
             .execute(c)?;
-        super::stats::count_permit(c, permit.created_at.and_utc())?;
         diesel::insert_into(presence::table)
             .values((
                 presence::permit_id.eq(&permit.id),
@@ -111,7 +111,9 @@ pub fn insert(conn: &mut DbConnection, permit: &PermitRow) -> Result<(), IssueEr
             ))
             .execute(c)?;
         Ok(())
-    })
+    })?;
+    super::stats::count_permit(counts, permit.created_at.and_utc());
+    Ok(())
 }
 
 /// The permit with this id.
@@ -119,7 +121,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PermitRow>>
     permits::table
         .find(id)
         .select(PermitRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -5,7 +5,8 @@ use diesel::prelude::*;
 
 use super::permits::PermitRow;
 use super::schema::{permits, presence, scans};
-use super::DbConnection;
+use super::stats::PendingCounts;
+use super::{prepared, DbConnection, WriteTx};
 use crate::domain::crossing::{
     decide, Decision, DenyReason, Direction, Flag, PermitFacts, Presence, Side,
 };
@@ -112,11 +113,11 @@ fn stored_decision(decision: &str, reason: Option<&str>, flags: &str) -> Option<
 }
 
 fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<ScanOutcome>> {
-    let seen: Option<StoredScan> = scans::table
+    let seen: Option<StoredScan> = super::on_backend!(conn, |c| scans::table
         .filter(scans::nonce.eq(&input.nonce))
         .select(StoredScan::as_select())
-        .first(conn)
-        .optional()?;
+        .get_result(c)
+        .optional())?;
     let Some(seen) = seen else {
         return Ok(None);
     };
@@ -124,7 +125,7 @@ fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<Scan
         Some(id) => permits::table
             .find(id)
             .select(PermitRow::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?,
         None => None,
     };
@@ -162,16 +163,29 @@ fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<Scan
     }))
 }
 
-/// Decides `input` and appends it to the log in one transaction.
+/// Decides `input` and appends it to the log; call it inside the write's transaction
+/// ([`crate::db::Store::write`]).
 ///
-/// The holder's presence row is locked first (an UPDATE), then read, then decided on, then moved:
-/// scans of one permit at any gate, through any instance, are decided one after the other.
-pub fn record(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutcome> {
-    // A concurrent scan with the same nonce makes the insert fail on the unique nonce: the retry replays it.
+/// Scans of one permit at any gate, through any instance, are decided one after the other: on
+/// SQLite the writer holds the database's write lock (`BEGIN IMMEDIATE`) before the replay check;
+/// on PostgreSQL the holder's presence row is locked first (an UPDATE), then read and decided on.
+pub fn record(tx: &mut WriteTx<'_>, input: &ScanInput) -> QueryResult<ScanOutcome> {
+    let (conn, counts) = tx.parts();
+    if let DbConnection::Sqlite(_) = conn {
+        // No other writer can take this nonce between the replay check and the insert, and the
+        // group commit runs each write in its own savepoint: no savepoint of our own is needed.
+        return record_once(conn, counts, input);
+    }
+    // A concurrent scan with the same nonce makes the insert fail on the unique nonce: the retry,
+    // in a fresh savepoint, replays it.
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let result = conn.transaction(|c| record_once(c, input));
+        let mut attempt_counts = PendingCounts::default();
+        let result = conn.transaction(|c| record_once(c, &mut attempt_counts, input));
+        if result.is_ok() {
+            counts.append(attempt_counts);
+        }
         match result {
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
@@ -182,28 +196,29 @@ pub fn record(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOut
     }
 }
 
-fn record_once(c: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutcome> {
+fn record_once(
+    c: &mut DbConnection,
+    counts: &mut PendingCounts,
+    input: &ScanInput,
+) -> QueryResult<ScanOutcome> {
     if let Some(replayed) = replay(c, input)? {
         return Ok(replayed);
     }
     let (permit, decision) = match &input.token {
         Err(reason) => (None, Decision::Deny(*reason)),
         Ok(permit_id) => {
-            diesel::update(presence::table.find(permit_id))
-                .set(presence::version.eq(presence::version + 1))
-                .execute(c)?;
-            let permit: Option<PermitRow> = permits::table
-                .find(permit_id)
-                .select(PermitRow::as_select())
-                .first(c)
-                .optional()?;
-            let state: Option<(bool, Option<String>)> = presence::table
-                .find(permit_id)
-                .select((presence::inside, presence::side))
-                .first(c)
-                .optional()?;
-            match (permit, state) {
-                (Some(permit), Some((inside, side))) => {
+            if let DbConnection::Postgres(pg) = c {
+                prepared::LockPresence { permit_id }.execute(pg)?;
+            }
+            let state: Option<(PermitRow, bool, Option<String>)> =
+                super::on_backend!(c, |c| permits::table
+                    .inner_join(presence::table)
+                    .filter(permits::id.eq(permit_id))
+                    .select((PermitRow::as_select(), presence::inside, presence::side))
+                    .get_result(c)
+                    .optional())?;
+            match state {
+                Some((permit, inside, side)) => {
                     let facts = PermitFacts {
                         status: PermitStatus::parse(&permit.status)
                             .unwrap_or(PermitStatus::Revoked),
@@ -214,18 +229,18 @@ fn record_once(c: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutco
                     let decision = decide(input.direction, input.side, &facts, input.scanned_at);
                     if let Decision::Admit(_) = decision {
                         let entering = input.direction == Direction::Entry;
-                        diesel::update(presence::table.find(permit_id))
-                            .set((
-                                presence::inside.eq(entering),
-                                presence::side.eq(entering.then(|| input.side.as_str())),
-                                presence::gate_id.eq(entering.then_some(input.gate_id.as_str())),
-                                presence::since.eq(Some(input.scanned_at.naive_utc())),
-                            ))
-                            .execute(c)?;
+                        let movement = prepared::MovePresence {
+                            permit_id,
+                            inside: entering,
+                            side: entering.then(|| input.side.as_str()),
+                            gate_id: entering.then_some(input.gate_id.as_str()),
+                            since: input.scanned_at.naive_utc(),
+                        };
+                        super::on_backend!(c, movement)?;
                     }
                     (Some(permit), decision)
                 }
-                _ => (None, Decision::Deny(DenyReason::UnknownPermit)),
+                None => (None, Decision::Deny(DenyReason::UnknownPermit)),
             }
         }
     };
@@ -241,30 +256,30 @@ fn record_once(c: &mut DbConnection, input: &ScanInput) -> QueryResult<ScanOutco
         ),
         Decision::Deny(reason) => ("deny", Some(reason.as_str()), String::new()),
     };
-    diesel::insert_into(scans::table)
-        .values((
-            scans::id.eq(&input.id),
-            scans::nonce.eq(&input.nonce),
-            scans::fingerprint.eq(&input.fingerprint),
-            scans::permit_id.eq(permit.as_ref().map(|p| p.id.as_str())),
-            scans::gate_id.eq(&input.gate_id),
-            scans::side.eq(input.side.as_str()),
-            scans::direction.eq(input.direction.as_str()),
-            scans::decision.eq(decision_text),
-            scans::reason.eq(reason),
-            scans::flags.eq(flags),
-            scans::nationality.eq(permit.as_ref().map(|p| p.nationality.as_str())),
-            scans::officer.eq(&input.officer),
-            scans::permit_status.eq(permit.as_ref().map(|p| p.status.as_str())),
-            scans::scanned_at.eq(input.scanned_at.naive_utc()),
-            scans::recorded_at.eq(input.recorded_at.naive_utc()),
-        ))
-        .execute(c)?;
+    let insert = diesel::insert_into(scans::table).values((
+        scans::id.eq(&input.id),
+        scans::nonce.eq(&input.nonce),
+        scans::fingerprint.eq(&input.fingerprint),
+        scans::permit_id.eq(permit.as_ref().map(|p| p.id.as_str())),
+        scans::gate_id.eq(&input.gate_id),
+        scans::side.eq(input.side.as_str()),
+        scans::direction.eq(input.direction.as_str()),
+        scans::decision.eq(decision_text),
+        scans::reason.eq(reason),
+        scans::flags.eq(flags),
+        scans::nationality.eq(permit.as_ref().map(|p| p.nationality.as_str())),
+        scans::officer.eq(&input.officer),
+        scans::permit_status.eq(permit.as_ref().map(|p| p.status.as_str())),
+        scans::scanned_at.eq(input.scanned_at.naive_utc()),
+        scans::recorded_at.eq(input.recorded_at.naive_utc()),
+    ));
+    super::on_backend!(c, insert)?;
     // The daily counts move in the same transaction as the log.
     super::stats::count_scan(
         c,
+        counts,
         &input.id,
-        &ScanEvent {
+        ScanEvent {
             permit_id: permit.as_ref().map(|p| p.id.clone()),
             gate_id: input.gate_id.clone(),
             nationality: permit.as_ref().map(|p| p.nationality.clone()),

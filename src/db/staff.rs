@@ -51,11 +51,12 @@ pub fn insert(conn: &mut DbConnection, row: &StaffRow) -> Result<(), AddStaffErr
 
 /// The account `username`.
 pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<StaffRow>> {
-    staff::table
+    // Read on every authenticated request: straight to the backend (see `on_backend!`).
+    super::on_backend!(conn, |c| staff::table
         .find(username)
         .select(StaffRow::as_select())
-        .first(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// Disables or enables an account; the account afterwards, if it exists.

@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 
 use super::schema::{
     daily_gate_counts as dgc, daily_nationality_counts as dnc, daily_totals as dt, permits, scans,
     stats_zones,
 };
-use super::DbConnection;
+use super::{prepared, DbConnection};
 use crate::domain::crossing::Direction;
 use crate::domain::stats::{
     increment, DayCounts, GateCounts, NationalityCounts, ReportRange, ScanEvent, Tally,
@@ -23,9 +22,8 @@ const WINDOW_HOURS: i64 = 6;
 
 /// The time zones whose counts are kept in the aggregate tables.
 pub fn zones(conn: &mut DbConnection) -> QueryResult<Vec<Tz>> {
-    let names: Vec<String> = stats_zones::table
-        .select(stats_zones::time_zone)
-        .load(conn)?;
+    let query = stats_zones::table.select(stats_zones::time_zone);
+    let names: Vec<String> = super::on_backend!(conn, |c| query.load(c))?;
     Ok(names.iter().filter_map(|n| n.parse().ok()).collect())
 }
 
@@ -37,24 +35,15 @@ fn add_gate_counts(
     c: GateCounts,
 ) -> QueryResult<()> {
     let to_i = |v: u64| v as i64;
-    let upsert = diesel::insert_into(dgc::table)
-        .values((
-            dgc::time_zone.eq(tz),
-            dgc::day.eq(day),
-            dgc::gate_id.eq(gate),
-            dgc::entries.eq(to_i(c.entries)),
-            dgc::exits.eq(to_i(c.exits)),
-            dgc::travelers.eq(to_i(c.travelers)),
-            dgc::denied.eq(to_i(c.denied)),
-        ))
-        .on_conflict((dgc::time_zone, dgc::day, dgc::gate_id))
-        .do_update()
-        .set((
-            dgc::entries.eq(dgc::entries + excluded(dgc::entries)),
-            dgc::exits.eq(dgc::exits + excluded(dgc::exits)),
-            dgc::travelers.eq(dgc::travelers + excluded(dgc::travelers)),
-            dgc::denied.eq(dgc::denied + excluded(dgc::denied)),
-        ));
+    let upsert = prepared::AddGateCounts {
+        time_zone: tz,
+        day,
+        gate_id: gate,
+        entries: to_i(c.entries),
+        exits: to_i(c.exits),
+        travelers: to_i(c.travelers),
+        denied: to_i(c.denied),
+    };
     super::on_backend!(conn, upsert).map(drop)
 }
 
@@ -65,19 +54,12 @@ fn add_totals(
     travelers: u64,
     permits_issued: u64,
 ) -> QueryResult<()> {
-    let upsert = diesel::insert_into(dt::table)
-        .values((
-            dt::time_zone.eq(tz),
-            dt::day.eq(day),
-            dt::travelers.eq(travelers as i64),
-            dt::permits_issued.eq(permits_issued as i64),
-        ))
-        .on_conflict((dt::time_zone, dt::day))
-        .do_update()
-        .set((
-            dt::travelers.eq(dt::travelers + excluded(dt::travelers)),
-            dt::permits_issued.eq(dt::permits_issued + excluded(dt::permits_issued)),
-        ));
+    let upsert = prepared::AddTotals {
+        time_zone: tz,
+        day,
+        travelers: travelers as i64,
+        permits_issued: permits_issued as i64,
+    };
     super::on_backend!(conn, upsert).map(drop)
 }
 
@@ -89,77 +71,117 @@ fn add_nationality(
     nationality: &str,
     c: NationalityCounts,
 ) -> QueryResult<()> {
-    let upsert = diesel::insert_into(dnc::table)
-        .values((
-            dnc::time_zone.eq(tz),
-            dnc::day.eq(day),
-            dnc::gate_id.eq(gate),
-            dnc::nationality.eq(nationality),
-            dnc::entries.eq(c.entries as i64),
-            dnc::exits.eq(c.exits as i64),
-        ))
-        .on_conflict((dnc::time_zone, dnc::day, dnc::gate_id, dnc::nationality))
-        .do_update()
-        .set((
-            dnc::entries.eq(dnc::entries + excluded(dnc::entries)),
-            dnc::exits.eq(dnc::exits + excluded(dnc::exits)),
-        ));
+    let upsert = prepared::AddNationality {
+        time_zone: tz,
+        day,
+        gate_id: gate,
+        nationality,
+        entries: c.entries as i64,
+        exits: c.exits as i64,
+    };
     super::on_backend!(conn, upsert).map(drop)
 }
 
-/// Counts one scan in every aggregated time zone; call it in the scan's transaction, after its row
-/// `scan_id` is inserted (so on PostgreSQL the list of zones is read after [`add_zone`]'s lock).
-pub fn count_scan(conn: &mut DbConnection, scan_id: &str, event: &ScanEvent) -> QueryResult<()> {
-    let zones = zones(conn)?;
-    if zones.is_empty() {
-        return Ok(());
+/// A permit's admitted scans `(gate, instant)`.
+type Crossings = Vec<(String, DateTime<Utc>)>;
+
+/// Daily-count changes a write leaves to be applied once, just before its transaction commits
+/// (the group commit applies a whole batch's at once, as a few upserts instead of several a scan).
+#[derive(Debug, Default)]
+pub struct PendingCounts {
+    /// Each scan, with the permit's other admitted scans `(gate, instant)` logged before it.
+    scans: Vec<(ScanEvent, Crossings)>,
+    /// When each permit was issued.
+    permits: Vec<DateTime<Utc>>,
+}
+
+impl PendingCounts {
+    /// Nothing to apply.
+    pub fn is_empty(&self) -> bool {
+        self.scans.is_empty() && self.permits.is_empty()
     }
-    let earlier: Vec<(String, DateTime<Utc>)> = match (&event.permit_id, event.admitted) {
-        (Some(permit), true) => scans::table
+
+    /// Adds `other`'s changes after these.
+    pub fn append(&mut self, mut other: PendingCounts) {
+        self.scans.append(&mut other.scans);
+        self.permits.append(&mut other.permits);
+    }
+}
+
+/// Notes one scan for the daily counts; call it in the scan's transaction, after its row `scan_id`
+/// is inserted. What the scan adds is decided by the scans logged before it, read now.
+pub fn count_scan(
+    conn: &mut DbConnection,
+    pending: &mut PendingCounts,
+    scan_id: &str,
+    event: ScanEvent,
+) -> QueryResult<()> {
+    let earlier: Crossings = match (&event.permit_id, event.admitted) {
+        (Some(permit), true) => super::on_backend!(conn, |c| scans::table
             .filter(scans::permit_id.eq(permit))
             .filter(scans::decision.eq("admit"))
             .filter(scans::id.ne(scan_id))
             .select((scans::gate_id, scans::scanned_at))
-            .load::<(String, NaiveDateTime)>(conn)?
-            .into_iter()
-            .map(|(gate, at)| (gate, at.and_utc()))
-            .collect(),
+            .load::<(String, NaiveDateTime)>(c))?
+        .into_iter()
+        .map(|(gate, at)| (gate, at.and_utc()))
+        .collect(),
         _ => Vec::new(),
     };
-    for tz in zones {
-        let inc = increment(event, &earlier, tz);
-        let counts = GateCounts {
-            entries: inc.entries,
-            exits: inc.exits,
-            travelers: u64::from(inc.gate_traveler),
-            denied: inc.denied,
-        };
-        add_gate_counts(conn, tz.name(), inc.day, &inc.gate_id, counts)?;
-        if inc.day_traveler {
-            add_totals(conn, tz.name(), inc.day, 1, 0)?;
-        }
-        if let Some(nat) = &inc.nationality {
-            add_nationality(
-                conn,
-                tz.name(),
-                inc.day,
-                &inc.gate_id,
-                nat,
-                NationalityCounts {
-                    entries: inc.entries,
-                    exits: inc.exits,
-                },
-            )?;
-        }
-    }
+    pending.scans.push((event, earlier));
     Ok(())
 }
 
-/// Counts one permit issued at `at` in every aggregated time zone; call it in the permit's
-/// transaction, after the permit is inserted.
-pub fn count_permit(conn: &mut DbConnection, at: DateTime<Utc>) -> QueryResult<()> {
+/// Notes one permit issued at `at` for the daily counts.
+pub fn count_permit(pending: &mut PendingCounts, at: DateTime<Utc>) {
+    pending.permits.push(at);
+}
+
+/// Adds `pending` to the counts of every aggregated time zone; call it last in the transaction
+/// that logged them (on PostgreSQL the list of zones is then read after [`add_zone`]'s lock).
+/// Rows are upserted in key order, so concurrent transactions lock them in one order.
+pub fn apply(conn: &mut DbConnection, pending: &PendingCounts) -> QueryResult<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let mut gates: BTreeMap<(&str, NaiveDate, String), GateCounts> = BTreeMap::new();
+    let mut totals: BTreeMap<(&str, NaiveDate), (u64, u64)> = BTreeMap::new();
+    let mut nationalities: BTreeMap<(&str, NaiveDate, String, String), NationalityCounts> =
+        BTreeMap::new();
     for tz in zones(conn)? {
-        add_totals(conn, tz.name(), at.with_timezone(&tz).date_naive(), 0, 1)?;
+        for (event, earlier) in &pending.scans {
+            let inc = increment(event, earlier, tz);
+            let gate = gates
+                .entry((tz.name(), inc.day, inc.gate_id.clone()))
+                .or_default();
+            gate.entries += inc.entries;
+            gate.exits += inc.exits;
+            gate.travelers += u64::from(inc.gate_traveler);
+            gate.denied += inc.denied;
+            if inc.day_traveler {
+                totals.entry((tz.name(), inc.day)).or_default().0 += 1;
+            }
+            if let Some(nat) = inc.nationality {
+                let n = nationalities
+                    .entry((tz.name(), inc.day, inc.gate_id, nat))
+                    .or_default();
+                n.entries += inc.entries;
+                n.exits += inc.exits;
+            }
+        }
+        for at in &pending.permits {
+            let day = at.with_timezone(&tz).date_naive();
+            totals.entry((tz.name(), day)).or_default().1 += 1;
+        }
+    }
+    for ((tz, day, gate), counts) in gates {
+        add_gate_counts(conn, tz, day, &gate, counts)?;
+    }
+    for ((tz, day), (travelers, issued)) in totals {
+        add_totals(conn, tz, day, travelers, issued)?;
+    }
+    for ((tz, day, gate, nat), counts) in nationalities {
+        add_nationality(conn, tz, day, &gate, &nat, counts)?;
     }
     Ok(())
 }
@@ -173,7 +195,7 @@ pub fn read_aggregated(
     let aggregated: Option<String> = stats_zones::table
         .find(tz)
         .select(stats_zones::time_zone)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     if aggregated.is_none() {
         return Ok(None);
@@ -334,7 +356,7 @@ pub fn add_zone(conn: &mut DbConnection, tz: Tz, now: NaiveDateTime) -> QueryRes
         let known: Option<String> = stats_zones::table
             .find(tz.name())
             .select(stats_zones::time_zone)
-            .first(c)
+            .get_result(c)
             .optional()?;
         if known.is_some() {
             return Ok(false);

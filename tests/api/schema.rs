@@ -100,7 +100,6 @@ index scans(id) unique
 index scans(nonce) unique
 index scans(permit_id,recorded_at)
 index scans(scanned_at)
-index scans(permit_id,decision)
 index presence(inside,side)
 stats_zones.time_zone text
 stats_zones.built_at timestamp
@@ -320,6 +319,7 @@ fn sqlite_connections_run_wal_full_sync_and_foreign_keys() {
         assert_eq!(pragma(c, "synchronous"), "2", "FULL");
         assert_eq!(pragma(c, "foreign_keys"), "1");
         assert_eq!(pragma(c, "busy_timeout"), "5000");
+        assert_eq!(pragma(c, "temp_store"), "2", "MEMORY");
     }
 }
 

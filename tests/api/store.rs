@@ -1,6 +1,8 @@
 //! The write path: each write is all or nothing, a failing write spoils no other, answers come after commit.
 
-use borderpass::db::StoreError;
+use borderpass::config::DatabaseUrl;
+use borderpass::db::{stats, StoreError};
+use chrono::TimeZone;
 use diesel::sql_types::BigInt;
 use diesel::{QueryableByName, RunQueryDsl};
 
@@ -25,7 +27,7 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
                     diesel::sql_query(format!(
                         "INSERT INTO service_secrets (name, sealed_value, created_at) VALUES ('test-{i}', 'x', '2030-01-01 00:00:00')"
                     ))
-                    .execute(conn)?;
+                    .execute(&mut **conn)?;
                     if i % 10 == 0 {
                         // Fails after writing: the write must vanish whole.
                         return Err(StoreError::Task(format!("write {i} refused")));
@@ -61,7 +63,7 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
     let value = store
         .write(|conn| {
             diesel::sql_query("INSERT INTO service_secrets (name, sealed_value, created_at) VALUES ('test-last', 'y', '2030-01-01 00:00:00')")
-                .execute(conn)?;
+                .execute(&mut **conn)?;
             Ok(())
         })
         .await;
@@ -76,4 +78,82 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
         .await
         .expect("count");
     assert_eq!(count.n, 1);
+}
+
+#[tokio::test]
+async fn daily_counts_noted_by_a_failing_write_are_not_applied() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let issued_at = chrono::Utc
+        .with_ymd_and_hms(2031, 5, 4, 12, 0, 0)
+        .single()
+        .expect("instant");
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .write(move |tx| {
+                    let (_, counts) = tx.parts();
+                    stats::count_permit(counts, issued_at);
+                    if i % 2 == 0 {
+                        return Err(StoreError::Task(format!("write {i} refused")));
+                    }
+                    Ok(())
+                })
+                .await
+        }));
+    }
+    let mut failed = 0;
+    for task in tasks {
+        if task.await.expect("task").is_err() {
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 10);
+    let issued = store
+        .read(|conn| {
+            Ok(diesel::sql_query(
+                "SELECT permits_issued AS n FROM daily_totals \
+                 WHERE time_zone = 'Asia/Shanghai' AND day = '2031-05-04'",
+            )
+            .get_result::<Count>(conn)?)
+        })
+        .await
+        .expect("count");
+    assert_eq!(
+        issued.n, 10,
+        "only the writes that succeeded count, each once"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_write_ahead_log_starts_over_under_steady_writes() {
+    let app = spawn_app().await;
+    let DatabaseUrl::Sqlite(path) = app.config.database.clone() else {
+        return; // PostgreSQL keeps its own log.
+    };
+    let store = app.store();
+    // 400 commits of ~12 KiB each: ~5 MiB of log if it never started over.
+    for i in 0..400 {
+        store
+            .write(move |conn| {
+                diesel::sql_query(format!(
+                    "INSERT INTO service_secrets (name, sealed_value, created_at) \
+                     VALUES ('wal-{i}', '{}', '2030-01-01 00:00:00')",
+                    "x".repeat(12 * 1024)
+                ))
+                .execute(&mut **conn)?;
+                Ok(())
+            })
+            .await
+            .expect("write");
+    }
+    let mut wal = path.into_os_string();
+    wal.push("-wal");
+    let size = std::fs::metadata(&wal).expect("log file").len();
+    assert!(
+        size < 2 * 1024 * 1024,
+        "the write-ahead log should start over after checkpoints, but it is {size} bytes"
+    );
 }

@@ -1,0 +1,127 @@
+//! Statements written with fixed SQL text, so that each connection prepares them once.
+//!
+//! Diesel keeps a prepared statement per query shape, except for an `UPDATE` or an
+//! `INSERT … ON CONFLICT … DO UPDATE`: their SQL can change with the values, so diesel parses and
+//! plans them again on every run. The ones that run for every scan and permit are written here as
+//! diesel query fragments with one fixed text (the same on both backends; diesel places the binds
+//! as `?` or `$n`), which diesel's statement cache then keeps.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryResult, RunQueryDsl};
+
+/// Implements a fixed statement for both backends: SQL text with `{field: SqlType}` binds between.
+macro_rules! fixed_sql {
+    ($name:ident, $first:literal $({$field:ident: $sql_type:ty} $text:literal)*) => {
+        fixed_sql!(@backend Sqlite, $name, $first $({$field: $sql_type} $text)*);
+        fixed_sql!(@backend Pg, $name, $first $({$field: $sql_type} $text)*);
+
+        impl QueryId for $name<'_> {
+            type QueryId = $name<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+
+        impl<Conn> RunQueryDsl<Conn> for $name<'_> {}
+    };
+    (@backend $backend:ty, $name:ident, $first:literal $({$field:ident: $sql_type:ty} $text:literal)*) => {
+        impl QueryFragment<$backend> for $name<'_> {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, $backend>) -> QueryResult<()> {
+                out.push_sql($first);
+                $(
+                    out.push_bind_param::<$sql_type, _>(&self.$field)?;
+                    out.push_sql($text);
+                )*
+                Ok(())
+            }
+        }
+    };
+}
+
+/// Adds to one gate's counts of one day.
+pub struct AddGateCounts<'a> {
+    pub time_zone: &'a str,
+    pub day: NaiveDate,
+    pub gate_id: &'a str,
+    pub entries: i64,
+    pub exits: i64,
+    pub travelers: i64,
+    pub denied: i64,
+}
+
+fixed_sql!(
+    AddGateCounts,
+    "INSERT INTO daily_gate_counts (time_zone, day, gate_id, entries, exits, travelers, denied) \
+     VALUES (" {time_zone: Text} ", " {day: Date} ", " {gate_id: Text} ", " {entries: BigInt}
+    ", " {exits: BigInt} ", " {travelers: BigInt} ", " {denied: BigInt}
+    ") ON CONFLICT (time_zone, day, gate_id) DO UPDATE SET \
+     entries = daily_gate_counts.entries + excluded.entries, \
+     exits = daily_gate_counts.exits + excluded.exits, \
+     travelers = daily_gate_counts.travelers + excluded.travelers, \
+     denied = daily_gate_counts.denied + excluded.denied"
+);
+
+/// Adds to one day's travelers and permits issued.
+pub struct AddTotals<'a> {
+    pub time_zone: &'a str,
+    pub day: NaiveDate,
+    pub travelers: i64,
+    pub permits_issued: i64,
+}
+
+fixed_sql!(
+    AddTotals,
+    "INSERT INTO daily_totals (time_zone, day, travelers, permits_issued) VALUES ("
+    {time_zone: Text} ", " {day: Date} ", " {travelers: BigInt} ", " {permits_issued: BigInt}
+    ") ON CONFLICT (time_zone, day) DO UPDATE SET \
+     travelers = daily_totals.travelers + excluded.travelers, \
+     permits_issued = daily_totals.permits_issued + excluded.permits_issued"
+);
+
+/// Adds to one nationality's crossings at one gate on one day.
+pub struct AddNationality<'a> {
+    pub time_zone: &'a str,
+    pub day: NaiveDate,
+    pub gate_id: &'a str,
+    pub nationality: &'a str,
+    pub entries: i64,
+    pub exits: i64,
+}
+
+fixed_sql!(
+    AddNationality,
+    "INSERT INTO daily_nationality_counts (time_zone, day, gate_id, nationality, entries, exits) \
+     VALUES (" {time_zone: Text} ", " {day: Date} ", " {gate_id: Text} ", " {nationality: Text}
+    ", " {entries: BigInt} ", " {exits: BigInt}
+    ") ON CONFLICT (time_zone, day, gate_id, nationality) DO UPDATE SET \
+     entries = daily_nationality_counts.entries + excluded.entries, \
+     exits = daily_nationality_counts.exits + excluded.exits"
+);
+
+/// Takes the row lock on a permit's presence (PostgreSQL: the scan's other statements wait behind it).
+pub struct LockPresence<'a> {
+    pub permit_id: &'a str,
+}
+
+fixed_sql!(
+    LockPresence,
+    "UPDATE presence SET version = version + 1 WHERE permit_id = " {permit_id: Text} ""
+);
+
+/// Moves a permit's holder in or out.
+pub struct MovePresence<'a> {
+    pub permit_id: &'a str,
+    pub inside: bool,
+    pub side: Option<&'a str>,
+    pub gate_id: Option<&'a str>,
+    pub since: NaiveDateTime,
+}
+
+fixed_sql!(
+    MovePresence,
+    "UPDATE presence SET inside = " {inside: Bool} ", side = " {side: Nullable<Text>}
+    ", gate_id = " {gate_id: Nullable<Text>} ", since = " {since: Timestamp}
+    " WHERE permit_id = " {permit_id: Text} ""
+);
