@@ -5,7 +5,8 @@
 //! Checkpoints (copying the write-ahead log into the database file, and fsyncing it) run on a
 //! thread of their own rather than inside a commit, so the writer never waits for one: every
 //! connection has automatic checkpoints off (`PRAGMA wal_autocheckpoint = 0`) and the checkpointer
-//! runs one after each commit, while the writer goes on with the next batch. SQLite starts the log
+//! runs one every [`CHECKPOINT_EVERY`] commits (and after a quiet second), while the writer goes on
+//! with the next batch. SQLite starts the log
 //! file over only when a write transaction begins with the whole log copied, which a writer that
 //! never waits would never see: every [`RESTART_EVERY`] commits the writer waits for the
 //! checkpointer to catch up (one checkpoint of the last commit, about a millisecond) before it
@@ -26,8 +27,15 @@ use super::{DbConnection, DbPool, StoreError, WriteTx};
 /// Most writes in one transaction: bounds the latency one commit adds to the first write in it.
 pub const MAX_BATCH: usize = 512;
 
-/// Commits between two waits of the writer for the checkpointer, which let the log start over.
-pub const RESTART_EVERY: u64 = 32;
+/// Commits between two checkpoints: a page written by several of them is copied (and fsynced) once.
+pub const CHECKPOINT_EVERY: u64 = 8;
+
+/// Commits between two waits of the writer for the checkpointer, which let the log start over;
+/// a multiple of [`CHECKPOINT_EVERY`], so a checkpoint has just been asked for.
+pub const RESTART_EVERY: u64 = 4 * CHECKPOINT_EVERY;
+
+/// A checkpoint also runs when commits have been made but none has for this long.
+const QUIET: Duration = Duration::from_secs(1);
 
 /// Longest the writer waits for the checkpointer before it goes on anyway.
 const CATCH_UP_WAIT: Duration = Duration::from_secs(1);
@@ -241,8 +249,9 @@ fn writer(
             }
             tracing::error!(error = %e, writes = ran.len(), "the batch was rolled back");
         }
-        if outcome.is_ok() {
-            progress.committed.fetch_add(1, Ordering::SeqCst);
+        if outcome.is_ok()
+            && (progress.committed.fetch_add(1, Ordering::SeqCst) + 1) % CHECKPOINT_EVERY == 0
+        {
             let _ = committed.try_send(());
         }
         for done in ran {
@@ -252,8 +261,19 @@ fn writer(
 }
 
 fn checkpointer(readers: DbPool, commits: mpsc::Receiver<()>, progress: &Progress) {
-    while commits.recv().is_ok() {
+    loop {
+        match commits.recv_timeout(QUIET) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
         let through = progress.committed.load(Ordering::SeqCst);
+        let done = *progress
+            .checkpointed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if through == done {
+            continue;
+        }
         // PASSIVE: copies what no reader still needs, without waiting for the writer or readers.
         let done = readers
             .get()
