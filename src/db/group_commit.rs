@@ -5,12 +5,11 @@
 //! Checkpoints (copying the write-ahead log into the database file, and fsyncing it) run on a
 //! thread of their own rather than inside a commit, so the writer never waits for one: every
 //! connection has automatic checkpoints off (`PRAGMA wal_autocheckpoint = 0`) and the checkpointer
-//! runs one every [`CHECKPOINT_EVERY`] commits (and after a quiet second), while the writer goes on
-//! with the next batch. SQLite starts the log
-//! file over only when a write transaction begins with the whole log copied, which a writer that
-//! never waits would never see: every [`RESTART_EVERY`] commits the writer waits for the
-//! checkpointer to catch up (one checkpoint of the last commit, about a millisecond) before it
-//! begins, so the log stays small.
+//! runs one every [`CHECKPOINT_EVERY`] commits (and after a quiet second) while the writer goes on
+//! with the next batches. SQLite starts the log file over only when a write transaction begins
+//! with the whole log copied, which a writer that never waits would never see: every
+//! [`RESTART_EVERY`] commits the writer waits for the checkpointer to catch up (a few
+//! milliseconds) before it begins, so the log stays small.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
