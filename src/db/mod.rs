@@ -33,7 +33,7 @@ pub mod stats;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -161,13 +161,22 @@ impl std::ops::DerefMut for WriteTx<'_> {
     }
 }
 
+/// What every handle on one store shares.
+#[derive(Default)]
+struct Shared {
+    /// Migrations (and the preparation after them) have been applied in this process.
+    migrated: AtomicBool,
+    /// [`Store::close`] has begun: background work stops retrying.
+    closing: AtomicBool,
+}
+
 /// The database: a single writer and a pool of readers on SQLite, one shared pool on PostgreSQL.
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
     writer: DbPool,
     reader: DbPool,
-    migrated: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     sqlite_dir: Option<PathBuf>,
     group: Option<group_commit::GroupCommit>,
 }
@@ -223,7 +232,7 @@ impl Store {
                     group,
                     writer,
                     reader,
-                    migrated: Arc::new(AtomicBool::new(false)),
+                    shared: Arc::default(),
                     sqlite_dir: path
                         .parent()
                         .filter(|p| !p.as_os_str().is_empty())
@@ -236,7 +245,7 @@ impl Store {
                     backend: Backend::Postgres,
                     writer: shared.clone(),
                     reader: shared,
-                    migrated: Arc::new(AtomicBool::new(false)),
+                    shared: Arc::default(),
                     sqlite_dir: None,
                     group: None,
                 }
@@ -279,7 +288,7 @@ impl Store {
             .map_err(migrations::MigrationError::Unavailable)?;
         let applied = migrations::run_pending(&mut conn)?;
         prepare(&mut conn).map_err(migrations::MigrationError::Failed)?;
-        self.migrated.store(true, Ordering::SeqCst);
+        self.shared.migrated.store(true, Ordering::SeqCst);
         Ok(applied)
     }
 
@@ -298,6 +307,7 @@ impl Store {
                         tracing::info!(applied = applied.len(), "database schema is up to date");
                         return;
                     }
+                    Err(_) if store.shared.closing.load(Ordering::SeqCst) => return,
                     Err(error) => {
                         tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "database not ready; will retry");
                         std::thread::sleep(wait);
@@ -311,9 +321,29 @@ impl Store {
         }
     }
 
+    /// Closes the store once every other handle on it is gone (request handlers on the server's
+    /// worker threads, a migration still retrying), waiting at most `wait`. Its connections are
+    /// then closed on this thread, before the process exits, and not on another thread while it
+    /// exits: libpq over TLS can crash when OpenSSL's exit handlers run under a connection being
+    /// closed or opened (diesel-rs/diesel#3441).
+    pub fn close(self, wait: Duration) {
+        self.shared.closing.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + wait;
+        while Arc::strong_count(&self.shared) > 1 {
+            if Instant::now() >= deadline {
+                tracing::warn!(
+                    handles = Arc::strong_count(&self.shared) - 1,
+                    "database handles still in use at shutdown; closing without them"
+                );
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// True once migrations have been applied in this process.
     pub fn is_migrated(&self) -> bool {
-        self.migrated.load(Ordering::SeqCst)
+        self.shared.migrated.load(Ordering::SeqCst)
     }
 
     /// Runs `f` with a reading connection on a blocking thread.

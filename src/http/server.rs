@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -34,6 +35,9 @@ pub enum StartError {
     #[error("cannot start the HTTP server: {0}")]
     Server(#[source] std::io::Error),
 }
+
+/// Longest a stopping service waits for its workers to let go of the store.
+const STORE_CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 /// A bound, ready-to-run service.
 pub struct Application {
@@ -137,8 +141,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests.
+    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests and closes the store.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let store = self.store;
+        // The workers' handles on the store go as their threads wind down, just after the server
+        // future ends.
+        actix_web::rt::task::spawn_blocking(move || store.close(STORE_CLOSE_WAIT))
+            .await
+            .map_err(std::io::Error::other)?;
+        served
     }
 }

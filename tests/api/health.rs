@@ -162,9 +162,9 @@ async fn readyz_is_503_while_the_database_is_down_and_recovers() {
                 .map(|(user, _)| user)
                 .expect("TEST_DATABASE_URL has a user")
                 .to_owned();
-            let db_name = db.url.rsplit('/').next().expect("db name").to_owned();
+            let db_and_options = db.url.rsplit('/').next().expect("db name").to_owned();
             settings.database_url = Some(format!(
-                "postgres://{user}@127.0.0.1:{}/{db_name}",
+                "postgres://{user}@127.0.0.1:{}/{db_and_options}",
                 switch.port
             ));
             let app = start(settings, data_dir, Some(db)).await;

@@ -27,10 +27,22 @@ pub fn test_backend() -> TestBackend {
                 url.starts_with("postgres://") || url.starts_with("postgresql://"),
                 "TEST_DATABASE_URL must be a postgres:// URL, got a different scheme"
             );
-            TestBackend::Postgres(url)
+            TestBackend::Postgres(without_encryption(url))
         }
         _ => TestBackend::Sqlite,
     }
+}
+
+/// Test connections go without TLS (and GSSAPI) encryption unless the URL names an `sslmode`: the
+/// test binary exits while the last tests' servers may still be closing connections on their own
+/// threads, and libpq over TLS can crash when OpenSSL's exit handlers run under it
+/// (diesel-rs/diesel#3441). The service itself closes its connections before it exits.
+fn without_encryption(url: String) -> String {
+    if url.contains("sslmode=") {
+        return url;
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}sslmode=disable&gssencmode=disable")
 }
 
 /// A PostgreSQL database made for one test and dropped after it.
@@ -49,10 +61,11 @@ impl PgTestDatabase {
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .expect("create test database");
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url, |(base, _)| base);
-        let url = format!("{base}/{name}");
+        let (path, query) = admin_url
+            .find('?')
+            .map_or((admin_url, ""), |at| admin_url.split_at(at));
+        let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
+        let url = format!("{base}/{name}{query}");
         Self {
             admin_url: admin_url.to_owned(),
             name,
