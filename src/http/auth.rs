@@ -85,34 +85,63 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// A valid, unexpired access token: who sent the request, before the account is checked.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// Login name the token was issued to.
+    pub username: String,
+}
+
+impl Signed {
+    /// Checks the bearer token's signature and expiry (no database read).
+    fn from_request(state: &AppState, req: &HttpRequest) -> Result<Self, ApiError> {
+        let token = bearer(req).ok_or_else(|| {
+            ApiError::Unauthorized("Send Authorization: Bearer <access_token>.".into())
+        })?;
+        let key = state
+            .keys
+            .session_key()
+            .ok_or_else(|| ApiError::Unavailable("staff key not loaded yet".into()))?;
+        let claims = key.verify(&token, state.clock.now()).ok_or_else(|| {
+            ApiError::Unauthorized("The access token is invalid or expired.".into())
+        })?;
+        Ok(Self {
+            username: claims.sub,
+        })
+    }
+
+    /// The staff member, if `row` (this token's account, read now) exists and is enabled.
+    pub fn account(&self, row: Option<StaffRow>) -> Result<Staff, ApiError> {
+        match row {
+            Some(row) if !row.disabled => Ok(Staff {
+                role: Role::parse(&row.role)
+                    .ok_or_else(|| ApiError::Internal(format!("stored role {:?}", row.role)))?,
+                username: row.username,
+                gate_id: row.gate_id,
+            }),
+            _ => Err(ApiError::Unauthorized(
+                "The account is disabled or gone.".into(),
+            )),
+        }
+    }
+}
+
 /// Checks the bearer token and that its account exists and is enabled (every request: disabling is immediate).
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Staff, ApiError> {
-    let token = bearer(req).ok_or_else(|| {
-        ApiError::Unauthorized("Send Authorization: Bearer <access_token>.".into())
-    })?;
-    let key = state
-        .keys
-        .session_key()
-        .ok_or_else(|| ApiError::Unavailable("staff key not loaded yet".into()))?;
-    let claims = key
-        .verify(&token, state.clock.now())
-        .ok_or_else(|| ApiError::Unauthorized("The access token is invalid or expired.".into()))?;
-    let username = claims.sub;
+    let signed = Signed::from_request(state, req)?;
+    let username = signed.username.clone();
     let row = state
         .store
         .read(move |conn| Ok(staff::find(conn, &username)?))
         .await?;
-    match row {
-        Some(row) if !row.disabled => Ok(Staff {
-            role: Role::parse(&row.role)
-                .ok_or_else(|| ApiError::Internal(format!("stored role {:?}", row.role)))?,
-            username: row.username,
-            gate_id: row.gate_id,
-        }),
-        _ => Err(ApiError::Unauthorized(
-            "The account is disabled or gone.".into(),
-        )),
-    }
+    signed.account(row)
+}
+
+/// The app state a request handler runs with.
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("application state missing".into()))
 }
 
 impl FromRequest for Staff {
@@ -121,13 +150,18 @@ impl FromRequest for Staff {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            authenticate(&state, &req).await
-        })
+        Box::pin(async move { authenticate(&*state_of(&req)?, &req).await })
+    }
+}
+
+/// A handler that takes [`Signed`] checks the account itself, with [`Signed::account`], where it
+/// reads the database anyway (the scan path: inside the write that logs the scan).
+impl FromRequest for Signed {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(state_of(req).and_then(|state| Self::from_request(&state, req)))
     }
 }
 

@@ -284,6 +284,48 @@ async fn validity_revocation_and_the_flags_on_the_way_out() {
 }
 
 #[tokio::test]
+async fn officers_at_another_gate_or_disabled_are_refused_and_nothing_is_logged() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let officer = app.officer(&admin, "officer.cn", "CN-1").await;
+    let p = permit(&app, 12).await;
+    problem(
+        send(&app, &officer, &scan_body(token_of(&p), "KZ-1", "entry")).await,
+        403,
+    )
+    .await;
+    let disable = |disabled: bool| {
+        app.client
+            .patch(app.url("/api/v1/users/officer.cn"))
+            .bearer_auth(&admin)
+            .json(&json!({ "disabled": disabled }))
+            .send()
+    };
+    assert_eq!(disable(true).await.expect("sent").status(), 200);
+    problem(
+        send(&app, &officer, &scan_body(token_of(&p), "CN-1", "entry")).await,
+        401,
+    )
+    .await;
+    // A token that is not a permit's is logged as denied, but not for a disabled account.
+    problem(
+        send(&app, &officer, &scan_body("not.a.permit", "CN-1", "entry")).await,
+        401,
+    )
+    .await;
+    {
+        use borderpass::db::schema::scans;
+        use diesel::{QueryDsl, RunQueryDsl};
+        let mut conn = app.store().writer_blocking().expect("connection");
+        let logged: i64 = scans::table.count().get_result(&mut *conn).expect("count");
+        assert_eq!(logged, 0, "refused scans leave no record");
+    }
+    assert_eq!(disable(false).await.expect("sent").status(), 200);
+    let answer = scan(&app, &officer, token_of(&p), "CN-1", "entry").await;
+    assert_eq!(outcome(&answer), admitted(&[]));
+}
+
+#[tokio::test]
 async fn a_nonce_sent_again_replays_the_first_answer_and_records_nothing() {
     let app = spawn_app().await;
     let admin = app.admin().await;
