@@ -164,7 +164,7 @@ for nonce in sample:
           and again["decision"] == first["decision"], f"replay of {nonce}")
 
 server.send_signal(signal.SIGTERM)
-server.wait()
+check(server.wait(timeout=60) == 0, "the restarted server exits 0 on SIGTERM")
 print(f"crash test: {len(answered)} scans answered before SIGKILL, {len(logged)} in the log")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed or not answered else 0)

@@ -7,8 +7,10 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
+use crate::helpers::documents::{application, passport};
 use crate::helpers::{
-    problem, spawn_app, start, test_backend, test_settings, PgTestDatabase, TestBackend,
+    problem, spawn_app, start, test_backend, test_settings, PgTestDatabase, ServiceProcess,
+    TestBackend,
 };
 
 #[tokio::test]
@@ -185,5 +187,36 @@ async fn readyz_is_503_while_the_database_is_down_and_recovers() {
             app.wait_for_readyz(200, Duration::from_secs(20)).await;
             switch.off().await;
         }
+    }
+}
+
+#[tokio::test]
+async fn serve_closes_its_database_and_exits_0_on_sigterm() {
+    let app = spawn_app().await;
+    // The service's own connections, with libpq's default encryption (TLS where the server
+    // offers it): closing them must not race the process's exit.
+    let url = app
+        .database_url()
+        .replace("sslmode=disable&gssencmode=disable", "sslmode=prefer");
+    for round in 0..3 {
+        let process = ServiceProcess::start_on(&app, &url).await;
+        // Connections in use: readiness pings the database, a permit is a write.
+        let today = app.zone_today();
+        let until = today.checked_add_days(chrono::Days::new(3)).expect("date");
+        for n in 0..3 {
+            let response = app
+                .client
+                .post(format!("{}/api/v1/permits", process.address))
+                .json(&application(passport(round * 10 + n), today, until))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(response.status(), 201);
+        }
+        let status = process.terminate();
+        assert!(
+            status.success(),
+            "round {round}: SIGTERM ended serve with {status}"
+        );
     }
 }

@@ -568,14 +568,39 @@ impl Drop for ServiceProcess {
 }
 
 impl ServiceProcess {
+    /// Sends SIGTERM and waits (at most 30 s) for the process to end; its exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for borderpass serve") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "borderpass serve did not stop within 30 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub async fn start(app: &TestApp) -> Self {
+        Self::start_on(app, &app.database_url()).await
+    }
+
+    /// Like `start`, with the database named by `database_url`.
+    pub async fn start_on(app: &TestApp, database_url: &str) -> Self {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             listener.local_addr().expect("addr").port()
         };
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_borderpass"))
             .arg("serve")
-            .env("DATABASE_URL", app.database_url())
+            .env("DATABASE_URL", database_url)
             .env("BORDERPASS_DATA_DIR", &app.config.data_dir)
             .env("BORDERPASS_BIND", format!("127.0.0.1:{port}"))
             .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
