@@ -57,6 +57,21 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The staff member whose account `row` is (read now), if it exists and is enabled.
+    pub fn from_row(row: Option<StaffRow>) -> Result<Self, ApiError> {
+        match row {
+            Some(row) if !row.disabled => Ok(Self {
+                role: Role::parse(&row.role)
+                    .ok_or_else(|| ApiError::Internal(format!("stored role {:?}", row.role)))?,
+                username: row.username,
+                gate_id: row.gate_id,
+            }),
+            _ => Err(ApiError::Unauthorized(
+                "The account is disabled or gone.".into(),
+            )),
+        }
+    }
+
     /// 403 unless an administrator.
     pub fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {
@@ -94,7 +109,7 @@ pub struct Signed {
 
 impl Signed {
     /// Checks the bearer token's signature and expiry (no database read).
-    fn from_request(state: &AppState, req: &HttpRequest) -> Result<Self, ApiError> {
+    fn verify(state: &AppState, req: &HttpRequest) -> Result<Self, ApiError> {
         let token = bearer(req).ok_or_else(|| {
             ApiError::Unauthorized("Send Authorization: Bearer <access_token>.".into())
         })?;
@@ -109,32 +124,16 @@ impl Signed {
             username: claims.sub,
         })
     }
-
-    /// The staff member, if `row` (this token's account, read now) exists and is enabled.
-    pub fn account(&self, row: Option<StaffRow>) -> Result<Staff, ApiError> {
-        match row {
-            Some(row) if !row.disabled => Ok(Staff {
-                role: Role::parse(&row.role)
-                    .ok_or_else(|| ApiError::Internal(format!("stored role {:?}", row.role)))?,
-                username: row.username,
-                gate_id: row.gate_id,
-            }),
-            _ => Err(ApiError::Unauthorized(
-                "The account is disabled or gone.".into(),
-            )),
-        }
-    }
 }
 
 /// Checks the bearer token and that its account exists and is enabled (every request: disabling is immediate).
 pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Staff, ApiError> {
-    let signed = Signed::from_request(state, req)?;
-    let username = signed.username.clone();
+    let username = Signed::verify(state, req)?.username;
     let row = state
         .store
         .read(move |conn| Ok(staff::find(conn, &username)?))
         .await?;
-    signed.account(row)
+    Staff::from_row(row)
 }
 
 /// The app state a request handler runs with.
@@ -154,14 +153,14 @@ impl FromRequest for Staff {
     }
 }
 
-/// A handler that takes [`Signed`] checks the account itself, with [`Signed::account`], where it
+/// A handler that takes [`Signed`] checks the account itself, with [`Staff::from_row`], where it
 /// reads the database anyway (the scan path: inside the write that logs the scan).
 impl FromRequest for Signed {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(state_of(req).and_then(|state| Self::from_request(&state, req)))
+        std::future::ready(state_of(req).and_then(|state| Self::verify(&state, req)))
     }
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::auth::Signed;
+use super::auth::{Signed, Staff};
 use super::extract::ApiJson;
 use super::problem::{ApiError, FieldError, Problem};
 use super::AppState;
@@ -330,7 +330,7 @@ pub async fn record_scan(
     let outcome = state
         .store
         .write(move |conn| {
-            let staff = signed.account(staff::find(conn, &signed.username)?);
+            let staff = Staff::from_row(staff::find(conn, &signed.username)?);
             match staff.and_then(|staff| staff.require_gate(&input.gate_id)) {
                 Ok(()) => Ok(Ok(scans::record(conn, &input)?)),
                 Err(refused) => Ok(Err(refused)),
