@@ -3,19 +3,14 @@
 dofile(os.getenv("WRK_LIB") .. "/report.lua")
 local scan = dofile(os.getenv("WRK_LIB") .. "/scan.lua")
 
-local tokens, turns = {}, {}
+local turns = {}
 local next_index = 0
 
-function init(args)
-  tokens = scan.tokens()
-end
-
-request = function()
-  if scan.thrown_away() then return scan.request(tokens[1], "CN-1", "entry") end
+scan.drive(function(tokens)
   next_index = next_index % #tokens + 1
   local turn = (turns[next_index] or 0)
   turns[next_index] = turn + 1
   local direction = (turn % 2 == 0) and "entry" or "exit"
   local gate = (next_index % 2 == 0) and "CN-1" or "KZ-1"
-  return scan.request(tokens[next_index], gate, direction)
-end
+  return tokens[next_index], gate, direction
+end)

@@ -7,21 +7,15 @@
 dofile(os.getenv("WRK_LIB") .. "/report.lua")
 local scan = dofile(os.getenv("WRK_LIB") .. "/scan.lua")
 
-local tokens = {}
 local sent = 0
 local block = 2000
 
-function init(args)
-  tokens = scan.tokens()
-end
-
-request = function()
-  if scan.thrown_away() then return scan.request(tokens[1], "CN-1", "entry") end
+scan.drive(function(tokens)
   local round, at = math.floor(sent / (2 * block)), sent % (2 * block)
   sent = sent + 1
   -- Past the last token the permits come round again: a second visit's entry and exit.
   local index = (round * block + at % block) % #tokens + 1
   local direction = (at < block) and "entry" or "exit"
   local gate = (index % 2 == 0) and "CN-1" or "KZ-1"
-  return scan.request(tokens[index], gate, direction)
-end
+  return tokens[index], gate, direction
+end)

@@ -240,11 +240,11 @@ impl Store {
                 }
             }
             DatabaseUrl::Postgres(url) => {
-                let shared = pool(url.clone(), config.db_pool_size, None);
+                let connections = pool(url.clone(), config.db_pool_size, None);
                 Self {
                     backend: Backend::Postgres,
-                    writer: shared.clone(),
-                    reader: shared,
+                    writer: connections.clone(),
+                    reader: connections,
                     shared: Arc::default(),
                     sqlite_dir: None,
                     group: None,
