@@ -163,6 +163,52 @@ pub fn check_time(claims: &PermitClaims, at: DateTime<Utc>) -> Result<(), TokenR
     }
 }
 
+/// How many verified tokens an instance remembers: about four days of the zone's scans.
+pub const VERIFIED_TOKENS: usize = 65_536;
+
+/// Permit tokens whose signature this instance has already checked, by SHA-256 of their text, with
+/// the permit id they name. A permit is scanned at least twice (entry and exit), and a signature
+/// that verified once verifies for good (a key never changes once made), so the second check can
+/// be a lookup instead of an Ed25519 verification, the costliest step of a scan. Only the exact
+/// text that verified is found: any other token, however close, is verified in full. Bounded: when
+/// full, the least recently useful entries go first.
+pub struct VerifiedTokens {
+    cache: quick_cache::sync::Cache<[u8; 32], String>,
+}
+
+impl std::fmt::Debug for VerifiedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifiedTokens")
+            .field("len", &self.cache.len())
+            .field("capacity", &self.cache.capacity())
+            .finish()
+    }
+}
+
+impl VerifiedTokens {
+    /// Remembers at most `capacity` tokens.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            cache: quick_cache::sync::Cache::new(capacity),
+        }
+    }
+
+    fn key(token: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(token.trim().as_bytes()).into()
+    }
+
+    /// The permit id `token` names, if this very token verified before.
+    pub fn get(&self, token: &str) -> Option<String> {
+        self.cache.get(&Self::key(token))
+    }
+
+    /// Notes that `token`, naming permit `permit_id`, has a valid signature.
+    pub fn remember(&self, token: &str, permit_id: &str) {
+        self.cache.insert(Self::key(token), permit_id.to_owned());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +315,50 @@ mod tests {
             verify(&tampered_signature, lookup, at(1_500)),
             Err(TokenRejection::BadSignature)
         );
+    }
+
+    #[test]
+    fn verified_tokens_skip_only_the_exact_token_that_verified() {
+        let key = PermitSigningKey::generate().expect("key");
+        let claims = worst_case_claims();
+        let token = sign(&claims, &key).expect("sign");
+        let lookup = |kid: &str| (kid == key.kid()).then(|| key.public_key());
+        let verified = VerifiedTokens::new(16);
+        // What a scan does: the remembered permit id, or a full check whose success is remembered.
+        let check = |token: &str, lookup: &dyn Fn(&str) -> Option<PublicKey>| {
+            verified.get(token).map(Ok).unwrap_or_else(|| {
+                let sub = verify_signature(token, lookup)?.sub;
+                verified.remember(token, &sub);
+                Ok(sub)
+            })
+        };
+        assert_eq!(verified.get(&token), None);
+        let permit_id = check(&token, &lookup).expect("valid");
+        assert_eq!(permit_id, claims.sub);
+        // Found again without any key: the signature is not checked a second time.
+        assert_eq!(check(&format!(" {token}\n"), &|_| None), Ok(permit_id));
+        // A token one character away is verified in full, and refused.
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut signature = parts[2].as_bytes().to_vec();
+        signature[5] = if signature[5] == b'A' { b'B' } else { b'A' };
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1],
+            String::from_utf8(signature).expect("ascii")
+        );
+        assert_eq!(check(&forged, &lookup), Err(TokenRejection::BadSignature));
+        assert_eq!(verified.get(&forged), None);
+    }
+
+    #[test]
+    fn verified_tokens_stay_within_their_capacity() {
+        let key = PermitSigningKey::generate().expect("key");
+        let verified = VerifiedTokens::new(100);
+        for _ in 0..1_000 {
+            let claims = worst_case_claims();
+            verified.remember(&sign(&claims, &key).expect("sign"), &claims.sub);
+        }
+        assert!(verified.cache.len() <= 100, "{} kept", verified.cache.len());
     }
 }

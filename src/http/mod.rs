@@ -42,6 +42,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Opened signing keys.
     pub keys: Arc<KeyRing>,
+    /// Permit tokens whose signature has been checked.
+    pub verified_tokens: crate::crypto::permit_token::VerifiedTokens,
     /// Staff password hashing.
     pub passwords: PasswordHasher,
     /// Gates seen so far. A gate never changes or goes away once added, so a cached one is

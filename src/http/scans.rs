@@ -161,11 +161,15 @@ impl ScanAnswer {
     }
 }
 
-/// Checks the token's signature; the permit id it names, or why it is refused.
+/// Checks the token's signature (once per token: see [`permit_token::VerifiedTokens`]); the
+/// permit id it names, or why it is refused.
 async fn authenticate_token(
     state: &AppState,
     token: &str,
 ) -> Result<Result<String, DenyReason>, ApiError> {
+    if let Some(permit_id) = state.verified_tokens.get(token) {
+        return Ok(Ok(permit_id));
+    }
     let kid = match permit_token::kid_of(token) {
         Ok(kid) => kid,
         Err(rejection) => return Ok(Err(rejection.into())),
@@ -185,7 +189,10 @@ async fn authenticate_token(
         }
     };
     Ok(permit_token::verify_signature(token, |_| key)
-        .map(|claims| claims.sub)
+        .map(|claims| {
+            state.verified_tokens.remember(token, &claims.sub);
+            claims.sub
+        })
         .map_err(DenyReason::from))
 }
 

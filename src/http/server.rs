@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::password::PasswordHasher;
+use crate::crypto::permit_token::{VerifiedTokens, VERIFIED_TOKENS};
 use crate::db::Store;
 
 /// Why the service could not start.
@@ -84,6 +85,7 @@ impl Application {
             store: store.clone(),
             clock,
             keys,
+            verified_tokens: VerifiedTokens::new(VERIFIED_TOKENS),
             passwords,
             gates: Default::default(),
         });
