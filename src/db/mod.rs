@@ -83,16 +83,12 @@ pub enum StoreError {
 }
 
 /// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
+///
+/// Every connection, the writer's too, keeps SQLite's default page cache (2 MiB): the operating
+/// system caches the file anyway, and a large cache costs the writer at every commit, where SQLite
+/// walks the whole cache after a b-tree page split (measured in docs/performance.md).
 #[derive(Debug)]
-struct SqlitePragmas {
-    /// Page cache, in KiB: the writer's is larger, so the pages every scan touches stay in it.
-    cache_kib: u32,
-}
-
-/// The writer's page cache (KiB); readers keep SQLite's default of 2 MiB.
-const WRITER_CACHE_KIB: u32 = 64 * 1024;
-/// A reader's page cache (KiB), SQLite's default.
-const READER_CACHE_KIB: u32 = 2 * 1024;
+struct SqlitePragmas;
 
 /// `temp_store = MEMORY` keeps statement and savepoint journals in memory: the group commit runs
 /// each write in a savepoint, and on disk their journals cost a temporary file and writes per batch.
@@ -109,7 +105,6 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(SQLITE_PRAGMAS)
-            .and_then(|()| conn.batch_execute(&format!("PRAGMA cache_size = -{};", self.cache_kib)))
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -210,20 +205,8 @@ impl Store {
             DatabaseUrl::Sqlite(path) => {
                 let url = path.to_string_lossy().into_owned();
                 // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
-                let writer = pool(
-                    url.clone(),
-                    1,
-                    Some(SqlitePragmas {
-                        cache_kib: WRITER_CACHE_KIB,
-                    }),
-                );
-                let reader = pool(
-                    url,
-                    config.db_pool_size,
-                    Some(SqlitePragmas {
-                        cache_kib: READER_CACHE_KIB,
-                    }),
-                );
+                let writer = pool(url.clone(), 1, Some(SqlitePragmas));
+                let reader = pool(url, config.db_pool_size, Some(SqlitePragmas));
                 let group = group_commit::GroupCommit::start(writer.clone(), reader.clone())
                     .map_err(|e| tracing::error!(error = %e, "cannot start the writer thread"))
                     .ok();
