@@ -204,21 +204,30 @@ fn record_once(
     if let Some(replayed) = replay(c, input)? {
         return Ok(replayed);
     }
+    // Whether the permit has an admitted scan in the log already.
+    let mut crossed_before = false;
     let (permit, decision) = match &input.token {
         Err(reason) => (None, Decision::Deny(*reason)),
         Ok(permit_id) => {
             if let DbConnection::Postgres(pg) = c {
                 prepared::LockPresence { permit_id }.execute(pg)?;
             }
-            let state: Option<(PermitRow, bool, Option<String>)> =
+            let state: Option<(PermitRow, bool, Option<String>, Option<NaiveDateTime>)> =
                 super::on_backend!(c, |c| permits::table
                     .inner_join(presence::table)
                     .filter(permits::id.eq(permit_id))
-                    .select((PermitRow::as_select(), presence::inside, presence::side))
+                    .select((
+                        PermitRow::as_select(),
+                        presence::inside,
+                        presence::side,
+                        presence::since,
+                    ))
                     .get_result(c)
                     .optional())?;
             match state {
-                Some((permit, inside, side)) => {
+                Some((permit, inside, side, since)) => {
+                    // Only an admitted scan moves the holder, and every move sets `since`.
+                    crossed_before = since.is_some();
                     let facts = PermitFacts {
                         status: PermitStatus::parse(&permit.status)
                             .unwrap_or(PermitStatus::Revoked),
@@ -279,6 +288,7 @@ fn record_once(
         c,
         counts,
         &input.id,
+        crossed_before,
         ScanEvent {
             permit_id: permit.as_ref().map(|p| p.id.clone()),
             gate_id: input.gate_id.clone(),

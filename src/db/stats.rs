@@ -109,14 +109,16 @@ impl PendingCounts {
 }
 
 /// Notes one scan for the daily counts; call it in the scan's transaction, after its row `scan_id`
-/// is inserted. What the scan adds is decided by the scans logged before it, read now.
+/// is inserted. What the scan adds is decided by the permit's admitted scans logged before it,
+/// read now unless `crossed_before` says there are none (a permit's first entry).
 pub fn count_scan(
     conn: &mut DbConnection,
     pending: &mut PendingCounts,
     scan_id: &str,
+    crossed_before: bool,
     event: ScanEvent,
 ) -> QueryResult<()> {
-    let earlier: Crossings = match (&event.permit_id, event.admitted) {
+    let earlier: Crossings = match (&event.permit_id, event.admitted && crossed_before) {
         (Some(permit), true) => super::on_backend!(conn, |c| scans::table
             .filter(scans::permit_id.eq(permit))
             .filter(scans::decision.eq("admit"))
