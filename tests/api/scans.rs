@@ -187,6 +187,12 @@ async fn tokens_that_are_not_authentic_are_denied_and_logged() {
     let foreign =
         permit_token::sign(&claims, &PermitSigningKey::generate().expect("key")).expect("sign");
     let no_such_permit = sign_with_service_key(&app, &claims);
+    // The genuine token first: the instance now remembers it as verified, and must still check
+    // the altered one below in full.
+    assert_eq!(
+        outcome(&scan(&app, &admin, &token, "CN-1", "entry").await),
+        admitted(&[])
+    );
     for (candidate, reason) in [
         ("garbage".to_owned(), "malformed_token"),
         (
