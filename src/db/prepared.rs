@@ -15,6 +15,13 @@ use diesel::{QueryResult, RunQueryDsl};
 
 /// Implements a fixed statement for both backends: SQL text with `{field: SqlType}` binds between.
 macro_rules! fixed_sql {
+    ($name:ident -> $row:ty, $first:literal $({$field:ident: $sql_type:ty} $text:literal)*) => {
+        fixed_sql!($name, $first $({$field: $sql_type} $text)*);
+
+        impl diesel::query_builder::Query for $name<'_> {
+            type SqlType = $row;
+        }
+    };
     ($name:ident, $first:literal $({$field:ident: $sql_type:ty} $text:literal)*) => {
         fixed_sql!(@backend Sqlite, $name, $first $({$field: $sql_type} $text)*);
         fixed_sql!(@backend Pg, $name, $first $({$field: $sql_type} $text)*);
@@ -124,4 +131,34 @@ fixed_sql!(
     "UPDATE presence SET inside = " {inside: Bool} ", side = " {side: Nullable<Text>}
     ", gate_id = " {gate_id: Nullable<Text>} ", since = " {since: Timestamp}
     " WHERE permit_id = " {permit_id: Text} ""
+);
+
+/// A permit's admitted scans nearest to `at` (other than `scan_id`): the latest at or before it
+/// and the earliest at or after it, of any gate and of `gate_id`; at most four rows `(gate,
+/// instant)`. A day is one stretch of time around `at`, so if any of the permit's admitted scans
+/// falls on the same day as `at` (in any time zone), the nearest one on that side does too: these
+/// rows decide the daily counts exactly as the permit's whole history would.
+pub struct NearestCrossings<'a> {
+    pub permit_id: &'a str,
+    pub scan_id: &'a str,
+    pub at: NaiveDateTime,
+    pub gate_id: &'a str,
+}
+
+fixed_sql!(
+    NearestCrossings -> (Text, Timestamp),
+    "SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
+    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
+    " AND scanned_at <= " {at: Timestamp} " ORDER BY scanned_at DESC LIMIT 1) AS before_any \
+     UNION ALL SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
+    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
+    " AND scanned_at >= " {at: Timestamp} " ORDER BY scanned_at ASC LIMIT 1) AS after_any \
+     UNION ALL SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
+    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
+    " AND gate_id = " {gate_id: Text} " AND scanned_at <= " {at: Timestamp}
+    " ORDER BY scanned_at DESC LIMIT 1) AS before_here \
+     UNION ALL SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
+    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
+    " AND gate_id = " {gate_id: Text} " AND scanned_at >= " {at: Timestamp}
+    " ORDER BY scanned_at ASC LIMIT 1) AS after_here"
 );

@@ -89,7 +89,8 @@ type Crossings = Vec<(String, DateTime<Utc>)>;
 /// (the group commit applies a whole batch's at once, as a few upserts instead of several a scan).
 #[derive(Debug, Default)]
 pub struct PendingCounts {
-    /// Each scan, with the permit's other admitted scans `(gate, instant)` logged before it.
+    /// Each scan, with the permit's admitted scans `(gate, instant)` logged before it that decide
+    /// what it adds (the nearest ones).
     scans: Vec<(ScanEvent, Crossings)>,
     /// When each permit was issued.
     permits: Vec<DateTime<Utc>>,
@@ -109,8 +110,9 @@ impl PendingCounts {
 }
 
 /// Notes one scan for the daily counts; call it in the scan's transaction, after its row `scan_id`
-/// is inserted. What the scan adds is decided by the permit's admitted scans logged before it,
-/// read now unless `crossed_before` says there are none (a permit's first entry).
+/// is inserted. What the scan adds is decided by the permit's admitted scans logged before it
+/// (only the nearest ones on either side: [`prepared::NearestCrossings`]), read now unless
+/// `crossed_before` says there are none (a permit's first entry).
 pub fn count_scan(
     conn: &mut DbConnection,
     pending: &mut PendingCounts,
@@ -119,15 +121,18 @@ pub fn count_scan(
     event: ScanEvent,
 ) -> QueryResult<()> {
     let earlier: Crossings = match (&event.permit_id, event.admitted && crossed_before) {
-        (Some(permit), true) => super::on_backend!(conn, |c| scans::table
-            .filter(scans::permit_id.eq(permit))
-            .filter(scans::decision.eq("admit"))
-            .filter(scans::id.ne(scan_id))
-            .select((scans::gate_id, scans::scanned_at))
-            .load::<(String, NaiveDateTime)>(c))?
-        .into_iter()
-        .map(|(gate, at)| (gate, at.and_utc()))
-        .collect(),
+        (Some(permit_id), true) => {
+            let nearest = prepared::NearestCrossings {
+                permit_id,
+                scan_id,
+                at: event.scanned_at.naive_utc(),
+                gate_id: &event.gate_id,
+            };
+            super::on_backend!(conn, |c| nearest.load::<(String, NaiveDateTime)>(c))?
+                .into_iter()
+                .map(|(gate, at)| (gate, at.and_utc()))
+                .collect()
+        }
         _ => Vec::new(),
     };
     pending.scans.push((event, earlier));

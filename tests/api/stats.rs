@@ -53,7 +53,19 @@ async fn scan_at(
     direction: &str,
     at: DateTime<Utc>,
 ) -> String {
-    let bearer = stand_at(app, at + Duration::minutes(1)).await;
+    scan_logged_at(app, token, gate, direction, at, at + Duration::minutes(1)).await
+}
+
+/// Scans at `at` (the device's clock), logged when the server's clock reads `clock`; the decision.
+async fn scan_logged_at(
+    app: &TestApp,
+    token: &str,
+    gate: &str,
+    direction: &str,
+    at: DateTime<Utc>,
+    clock: DateTime<Utc>,
+) -> String {
+    let bearer = stand_at(app, clock).await;
     let body = json!({ "token": token, "gate_id": gate, "direction": direction,
                        "nonce": uuid::Uuid::new_v4().to_string(), "scanned_at": at.to_rfc3339() });
     let response = app.post_json_as(&bearer, "/api/v1/scans", &body).await;
@@ -236,6 +248,84 @@ async fn one_scan_falls_on_different_dates_in_shanghai_and_almaty() {
             .sum::<u64>(),
         3
     );
+}
+
+#[tokio::test]
+async fn late_scans_are_counted_by_the_day_they_happened_on() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let token = permit_issued(
+        &app,
+        4,
+        utc(2031, 12, 8, 10, 0),
+        date(2031, 12, 9),
+        date(2031, 12, 12),
+    )
+    .await;
+    // Beijing time is UTC+8: each scan below falls on the same date in Shanghai (and in Almaty)
+    // as in UTC. Each day's crossings are counted by the admitted crossings nearest to them in
+    // time, logged before them; the comments name the one that shows the traveler (or the gate's
+    // traveler) was already counted that day.
+    let t = |d, h, m| utc(2031, 12, d, h, m);
+    let scans = [
+        ("CN-1", "entry", t(9, 1, 0), t(9, 1, 1)),
+        ("CN-1", "exit", t(9, 3, 0), t(9, 3, 1)),
+        ("CN-1", "entry", t(10, 1, 0), t(10, 1, 1)),
+        ("CN-1", "exit", t(10, 10, 0), t(10, 10, 1)),
+        // Logged hours late: the next crossing in time, at another gate.
+        ("KZ-1", "entry", t(10, 0, 30), t(10, 10, 5)),
+        ("KZ-1", "exit", t(10, 0, 45), t(10, 10, 6)),
+        ("CN-1", "entry", t(10, 11, 0), t(10, 11, 1)),
+        // Logged late; for its gate, the next crossing at that gate (the nearest ones on either
+        // side are at KZ-1).
+        ("CN-1", "exit", t(10, 0, 40), t(10, 11, 5)),
+        ("CN-1", "entry", t(11, 1, 0), t(11, 1, 1)),
+        ("CN-1", "exit", t(11, 2, 0), t(11, 2, 1)),
+        // The crossing just before, at another gate.
+        ("KZ-1", "entry", t(11, 3, 0), t(11, 3, 1)),
+        ("KZ-1", "exit", t(11, 4, 0), t(11, 4, 1)),
+        ("CN-1", "entry", t(11, 5, 0), t(11, 5, 1)),
+        ("CN-1", "exit", t(11, 6, 0), t(11, 6, 1)),
+        // For its gate, the last crossing at that gate (the one just before is at CN-1).
+        ("KZ-1", "entry", t(11, 7, 0), t(11, 7, 1)),
+        ("KZ-1", "exit", t(11, 8, 0), t(11, 8, 1)),
+    ];
+    for (gate, direction, at, clock) in scans {
+        assert_eq!(
+            scan_logged_at(&app, &token, gate, direction, at, clock).await,
+            "admit",
+            "{gate} {direction} at {at}"
+        );
+    }
+    let admin = stand_at(&app, t(11, 12, 0)).await;
+    let shanghai = daily(
+        &app,
+        &admin,
+        "from=2031-12-09&to=2031-12-11&tz=Asia/Shanghai",
+    )
+    .await;
+    let counts = |d: &Value| {
+        (
+            d["entries"].as_u64(),
+            d["exits"].as_u64(),
+            d["travelers"].as_u64(),
+        )
+    };
+    let d9 = day(&shanghai, "2031-12-09");
+    assert_eq!(counts(d9), (Some(1), Some(1), Some(1)));
+    let d10 = day(&shanghai, "2031-12-10");
+    assert_eq!(
+        counts(d10),
+        (Some(3), Some(3), Some(1)),
+        "one traveler however late the scans were logged"
+    );
+    assert_eq!(counts(&d10["by_gate"]["CN-1"]), (Some(2), Some(2), Some(1)));
+    assert_eq!(counts(&d10["by_gate"]["KZ-1"]), (Some(1), Some(1), Some(1)));
+    let d11 = day(&shanghai, "2031-12-11");
+    assert_eq!(counts(d11), (Some(4), Some(4), Some(1)));
+    assert_eq!(counts(&d11["by_gate"]["CN-1"]), (Some(2), Some(2), Some(1)));
+    assert_eq!(counts(&d11["by_gate"]["KZ-1"]), (Some(2), Some(2), Some(1)));
+    assert_aggregates_agree_with_log(&app, date(2031, 12, 8), date(2031, 12, 12));
 }
 
 #[tokio::test]
