@@ -133,14 +133,14 @@ fixed_sql!(
     " WHERE permit_id = " {permit_id: Text} ""
 );
 
-/// A permit's admitted scans nearest to `at` (other than `scan_id`): the latest at or before it
-/// and the earliest at or after it, of any gate and of `gate_id`; at most four rows `(gate,
-/// instant)`. A day is one stretch of time around `at`, so if any of the permit's admitted scans
-/// falls on the same day as `at` (in any time zone), the nearest one on that side does too: these
-/// rows decide the daily counts exactly as the permit's whole history would.
+/// A permit's admitted scans nearest to `at`: the latest at or before it and the earliest at or
+/// after it, of any gate and of `gate_id`; at most four rows `(gate, instant)`. A day is one
+/// stretch of time around `at`, so if any of the permit's admitted scans falls on the same day as
+/// `at` (in any time zone), the nearest one on that side does too: these rows decide the daily
+/// counts exactly as the permit's whole history would. Each is one seek in the index
+/// `scans_permit_crossings (permit_id, decision, scanned_at, gate_id)`.
 pub struct NearestCrossings<'a> {
     pub permit_id: &'a str,
-    pub scan_id: &'a str,
     pub at: NaiveDateTime,
     pub gate_id: &'a str,
 }
@@ -148,17 +148,15 @@ pub struct NearestCrossings<'a> {
 fixed_sql!(
     NearestCrossings -> (Text, Timestamp),
     "SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
-    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
-    " AND scanned_at <= " {at: Timestamp} " ORDER BY scanned_at DESC LIMIT 1) AS before_any \
+    {permit_id: Text} " AND decision = 'admit' AND scanned_at <= " {at: Timestamp}
+    " ORDER BY scanned_at DESC LIMIT 1) AS before_any \
      UNION ALL SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
-    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
-    " AND scanned_at >= " {at: Timestamp} " ORDER BY scanned_at ASC LIMIT 1) AS after_any \
+    {permit_id: Text} " AND decision = 'admit' AND scanned_at >= " {at: Timestamp}
+    " ORDER BY scanned_at ASC LIMIT 1) AS after_any \
      UNION ALL SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
-    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
-    " AND gate_id = " {gate_id: Text} " AND scanned_at <= " {at: Timestamp}
-    " ORDER BY scanned_at DESC LIMIT 1) AS before_here \
+    {permit_id: Text} " AND decision = 'admit' AND gate_id = " {gate_id: Text}
+    " AND scanned_at <= " {at: Timestamp} " ORDER BY scanned_at DESC LIMIT 1) AS before_here \
      UNION ALL SELECT gate_id, scanned_at FROM (SELECT gate_id, scanned_at FROM scans WHERE permit_id = "
-    {permit_id: Text} " AND decision = 'admit' AND id <> " {scan_id: Text}
-    " AND gate_id = " {gate_id: Text} " AND scanned_at >= " {at: Timestamp}
-    " ORDER BY scanned_at ASC LIMIT 1) AS after_here"
+    {permit_id: Text} " AND decision = 'admit' AND gate_id = " {gate_id: Text}
+    " AND scanned_at >= " {at: Timestamp} " ORDER BY scanned_at ASC LIMIT 1) AS after_here"
 );

@@ -282,12 +282,10 @@ fn record_once(
         scans::scanned_at.eq(input.scanned_at.naive_utc()),
         scans::recorded_at.eq(input.recorded_at.naive_utc()),
     ));
-    super::on_backend!(c, insert)?;
-    // The daily counts move in the same transaction as the log.
+    // The daily counts move in the same transaction as the log (read before this scan is in it).
     super::stats::count_scan(
         c,
         counts,
-        &input.id,
         crossed_before,
         ScanEvent {
             permit_id: permit.as_ref().map(|p| p.id.clone()),
@@ -298,6 +296,7 @@ fn record_once(
             scanned_at: input.scanned_at,
         },
     )?;
+    super::on_backend!(c, insert)?;
     Ok(ScanOutcome::Recorded(ScanRecord {
         scan_id: input.id.clone(),
         nonce: input.nonce.clone(),

@@ -109,14 +109,13 @@ impl PendingCounts {
     }
 }
 
-/// Notes one scan for the daily counts; call it in the scan's transaction, after its row `scan_id`
-/// is inserted. What the scan adds is decided by the permit's admitted scans logged before it
+/// Notes one scan for the daily counts; call it in the scan's transaction, before its row is
+/// inserted. What the scan adds is decided by the permit's admitted scans logged before it
 /// (only the nearest ones on either side: [`prepared::NearestCrossings`]), read now unless
 /// `crossed_before` says there are none (a permit's first entry).
 pub fn count_scan(
     conn: &mut DbConnection,
     pending: &mut PendingCounts,
-    scan_id: &str,
     crossed_before: bool,
     event: ScanEvent,
 ) -> QueryResult<()> {
@@ -124,7 +123,6 @@ pub fn count_scan(
         (Some(permit_id), true) => {
             let nearest = prepared::NearestCrossings {
                 permit_id,
-                scan_id,
                 at: event.scanned_at.naive_utc(),
                 gate_id: &event.gate_id,
             };

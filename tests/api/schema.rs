@@ -98,7 +98,7 @@ scans.recorded_at timestamp
 scans.permit_status text null
 index scans(id) unique
 index scans(nonce) unique
-index scans(permit_id,recorded_at)
+index scans(permit_id,decision,scanned_at,gate_id)
 index scans(scanned_at)
 index presence(inside,side)
 stats_zones.time_zone text
