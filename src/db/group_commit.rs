@@ -1,6 +1,7 @@
 //! Group commit on SQLite: one writer thread owns the write connection and runs every write queued
-//! while the previous commit was being fsynced in one transaction, each write in its own savepoint,
-//! and answers each only after the commit that holds it.
+//! while the previous commit was being fsynced in one transaction, and answers each only after the
+//! commit that holds it. The writes run straight in the transaction; if one fails, the batch is
+//! rolled back and run again with each write in a savepoint of its own, so it fails alone.
 //!
 //! Checkpoints (copying the write-ahead log into the database file, and fsyncing it) run on a
 //! thread of their own rather than inside a commit, so the writer never waits for one: every
@@ -21,7 +22,7 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 
 use super::stats::{self, PendingCounts};
-use super::{DbConnection, DbPool, StoreError, WriteTx};
+use super::{rollback_to, transaction_depth, DbConnection, DbPool, StoreError, WriteTx};
 
 /// Most writes in one transaction: bounds the latency one commit adds to the first write in it.
 pub const MAX_BATCH: usize = 512;
@@ -71,43 +72,36 @@ impl Progress {
 
 /// A write waiting for the writer thread.
 trait Write: Send {
-    /// Runs the write in a savepoint of the open transaction, adding its daily counts to `counts`
-    /// if it succeeds; the answer waits for the commit.
-    fn run(self: Box<Self>, conn: &mut DbConnection, counts: &mut PendingCounts)
-        -> Box<dyn Finish>;
+    /// Runs the write in the open transaction (in a savepoint of its own when `isolated`), adding
+    /// its daily counts to `counts` if it succeeds; false if it failed. The answer waits for
+    /// [`Write::finish`]. A write may be run again after its transaction was rolled back.
+    fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool;
+    /// Answers the write once its transaction is committed (or failed).
+    fn finish(self: Box<Self>, committed: Result<(), String>);
     /// Answers the write without running it.
     fn fail(self: Box<Self>, why: StoreError);
 }
 
-/// A write that ran, waiting for its transaction's commit.
-trait Finish: Send {
-    fn finish(self: Box<Self>, committed: Result<(), String>);
-}
-
 struct Job<T, F> {
     f: F,
-    answer: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
-}
-
-struct Ran<T> {
-    result: Result<T, StoreError>,
+    result: Option<Result<T, StoreError>>,
     answer: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
 }
 
 impl<T, F> Write for Job<T, F>
 where
     T: Send + 'static,
-    F: FnOnce(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
+    F: Fn(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
 {
-    fn run(
-        self: Box<Self>,
-        conn: &mut DbConnection,
-        counts: &mut PendingCounts,
-    ) -> Box<dyn Finish> {
-        let Job { f, answer } = *self;
-        // A savepoint per write: one failing write rolls back alone, its counts with it.
+    fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool {
+        let f = &self.f;
+        let depth = transaction_depth(conn);
         let result = catch_unwind(AssertUnwindSafe(|| {
-            conn.transaction(|c| WriteTx::run(c, f))
+            if isolated {
+                conn.transaction(|c| WriteTx::run(c, f))
+            } else {
+                WriteTx::run(conn, f)
+            }
         }))
         .unwrap_or_else(|_| {
             Err(StoreError::Task(
@@ -118,22 +112,30 @@ where
             counts.append(changes);
             value
         });
-        Box::new(Ran { result, answer })
+        // A write that panicked inside a transaction of its own left that savepoint open: undone
+        // here, so that the batch's later writes and its commit run at the batch's own depth.
+        if transaction_depth(conn) > depth {
+            if let Err(e) = rollback_to(conn, depth) {
+                tracing::error!(error = %e, "a panicked write's savepoint could not be undone");
+            }
+        }
+        let ran = result.is_ok();
+        self.result = Some(result);
+        ran
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), String>) {
+        let outcome = match (committed, self.result) {
+            (Ok(()), Some(result)) => result,
+            (Ok(()), None) => Err(StoreError::Writer("the write was not run".into())),
+            // Nothing of the batch is on disk: no write may be reported as done.
+            (Err(why), _) => Err(StoreError::Writer(why)),
+        };
+        let _ = self.answer.send(outcome);
     }
 
     fn fail(self: Box<Self>, why: StoreError) {
         let _ = self.answer.send(Err(why));
-    }
-}
-
-impl<T: Send + 'static> Finish for Ran<T> {
-    fn finish(self: Box<Self>, committed: Result<(), String>) {
-        let outcome = match committed {
-            Ok(()) => self.result,
-            // Nothing of the batch is on disk: no write may be reported as done.
-            Err(why) => Err(StoreError::Writer(why)),
-        };
-        let _ = self.answer.send(outcome);
     }
 }
 
@@ -166,11 +168,15 @@ impl GroupCommit {
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
+        F: Fn(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.queue
-            .send(Box::new(Job { f, answer }))
+            .send(Box::new(Job {
+                f,
+                result: None,
+                answer,
+            }))
             .map_err(|_| StoreError::Writer("the writer thread has stopped".into()))?;
         answered
             .await
@@ -212,20 +218,42 @@ fn writer(
             // Begun with the whole log copied, this transaction writes at the log's start again.
             progress.wait_for_checkpoint();
         }
-        // IMMEDIATE takes the write lock now, waiting (busy_timeout) for another process's writer.
-        if let Err(e) = AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE") {
+        if let Err(e) = begin(sqlite) {
             for write in batch {
-                write.fail(StoreError::Writer(format!(
-                    "cannot begin a transaction: {e}"
-                )));
+                write.fail(StoreError::Writer(e.clone()));
             }
             continue;
         }
+        // Each write runs straight in the batch's transaction: a savepoint per write would cost
+        // a statement on either side and a copy of every page it changes. If one fails, whatever
+        // it left half done goes with a rollback of the whole batch, which then runs again with
+        // each write in a savepoint of its own, so that only the failed one is undone; the writes
+        // before it see the same database the second time and do the same.
         let mut counts = PendingCounts::default();
-        let ran: Vec<Box<dyn Finish>> = batch
-            .into_iter()
-            .map(|write| write.run(&mut conn, &mut counts))
-            .collect();
+        let all_ran = batch
+            .iter_mut()
+            .all(|write| write.run(&mut conn, &mut counts, false));
+        if !all_ran {
+            let again = match &mut *conn {
+                DbConnection::Sqlite(_) => rollback_to(&mut conn, 0),
+                DbConnection::Postgres(_) => Err("group commit serves SQLite only".into()),
+            }
+            .and_then(|()| match &mut *conn {
+                DbConnection::Sqlite(sqlite) => begin(sqlite),
+                DbConnection::Postgres(_) => Err("group commit serves SQLite only".into()),
+            });
+            if let Err(e) = again {
+                tracing::error!(error = %e, writes = batch.len(), "the batch could not run again");
+                for write in batch {
+                    write.fail(StoreError::Writer(e.clone()));
+                }
+                continue;
+            }
+            counts = PendingCounts::default();
+            for write in &mut batch {
+                write.run(&mut conn, &mut counts, true);
+            }
+        }
         // The batch's daily counts, applied once, in the transaction that logged them.
         let counted = catch_unwind(AssertUnwindSafe(|| stats::apply(&mut conn, &counts)))
             .unwrap_or_else(|_| {
@@ -234,6 +262,11 @@ fn writer(
                 ))
             })
             .map_err(|e| format!("daily counts: {e}"));
+        // Commit only the batch's own transaction: never a savepoint left open in its place.
+        let counted = counted.and_then(|()| match transaction_depth(&mut conn) {
+            1 => Ok(()),
+            depth => Err(format!("the batch's transaction is {depth} levels deep")),
+        });
         let outcome = match (&mut *conn, counted) {
             (DbConnection::Sqlite(sqlite), Ok(())) => {
                 AnsiTransactionManager::commit_transaction(sqlite)
@@ -243,20 +276,25 @@ fn writer(
             (DbConnection::Postgres(_), _) => Err("group commit serves SQLite only".into()),
         };
         if let Err(e) = &outcome {
-            if let DbConnection::Sqlite(sqlite) = &mut *conn {
-                let _ = AnsiTransactionManager::rollback_transaction(sqlite);
-            }
-            tracing::error!(error = %e, writes = ran.len(), "the batch was rolled back");
+            let _ = rollback_to(&mut conn, 0);
+            tracing::error!(error = %e, writes = batch.len(), "the batch was rolled back");
         }
         if outcome.is_ok()
             && (progress.committed.fetch_add(1, Ordering::SeqCst) + 1) % CHECKPOINT_EVERY == 0
         {
             let _ = committed.try_send(());
         }
-        for done in ran {
-            done.finish(outcome.clone());
+        for write in batch {
+            write.finish(outcome.clone());
         }
     }
+}
+
+/// Begins the batch's transaction. IMMEDIATE takes the write lock now, waiting (busy_timeout) for
+/// another process's writer.
+fn begin(sqlite: &mut diesel::SqliteConnection) -> Result<(), String> {
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+        .map_err(|e| format!("cannot begin a transaction: {e}"))
 }
 
 fn checkpointer(readers: DbPool, commits: mpsc::Receiver<()>, progress: &Progress) {

@@ -30,12 +30,13 @@ pub mod schema;
 pub mod staff;
 pub mod stats;
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -90,8 +91,9 @@ pub enum StoreError {
 #[derive(Debug)]
 struct SqlitePragmas;
 
-/// `temp_store = MEMORY` keeps statement and savepoint journals in memory: the group commit runs
-/// each write in a savepoint, and on disk their journals cost a temporary file and writes per batch.
+/// `temp_store = MEMORY` keeps statement and savepoint journals in memory: on disk they cost a
+/// temporary file and writes per batch (the group commit runs a batch again with a savepoint per
+/// write after a write failed, and an INSERT into a table with unique keys journals its pages).
 /// `wal_autocheckpoint = 0`: checkpoints run on their own thread, not inside the writer's commits
 /// (see [`group_commit`]); `journal_size_limit` cuts the log file back to 64 MiB when it starts over.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
@@ -154,6 +156,31 @@ impl std::ops::DerefMut for WriteTx<'_> {
     fn deref_mut(&mut self) -> &mut DbConnection {
         self.conn
     }
+}
+
+/// How many transactions and savepoints are open on `conn`.
+pub(crate) fn transaction_depth(conn: &mut DbConnection) -> u32 {
+    let status = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+        DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+    };
+    status
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .map_or(0, std::num::NonZeroU32::get)
+}
+
+/// Rolls back savepoints (and at `depth` 0 the transaction) until `depth` levels are open.
+pub(crate) fn rollback_to(conn: &mut DbConnection, depth: u32) -> Result<(), String> {
+    while transaction_depth(conn) > depth {
+        let rolled_back = match conn {
+            DbConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+            DbConnection::Postgres(c) => AnsiTransactionManager::rollback_transaction(c),
+        };
+        rolled_back.map_err(|e| format!("rollback failed: {e}"))?;
+    }
+    Ok(())
 }
 
 /// What every handle on one store shares.
@@ -338,23 +365,34 @@ impl Store {
         Self::run(self.reader.clone(), None, f).await
     }
 
-    /// Runs `f` as one write: on SQLite through the group-commit writer thread (in a savepoint of a
-    /// shared transaction, answered after its commit); on PostgreSQL in a transaction of its own on
-    /// a pooled connection, on a blocking thread. Either way the write, with the daily counts it
-    /// changes, is all or nothing.
+    /// Runs `f` as one write: on SQLite through the group-commit writer thread (in a transaction
+    /// shared with the writes queued beside it, answered after its commit); on PostgreSQL in a
+    /// transaction of its own on a pooled connection, on a blocking thread. Either way the write,
+    /// with the daily counts it changes, is all or nothing. `f` acts only through the connection:
+    /// on SQLite it runs again if another write of its batch fails (the batch is rolled back and
+    /// run again, each write in a savepoint of its own).
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
+        F: Fn(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         match &self.group {
             Some(group) => group.write(f).await,
             None => {
-                Self::run(self.writer.clone(), None, |conn| {
-                    conn.transaction(|c| {
-                        let (value, counts) = WriteTx::run(c, f)?;
-                        stats::apply(c, &counts)?;
-                        Ok(value)
+                Self::run(self.writer.clone(), None, move |conn| {
+                    let written = catch_unwind(AssertUnwindSafe(|| {
+                        conn.transaction(|c| {
+                            let (value, counts) = WriteTx::run(c, &f)?;
+                            stats::apply(c, &counts)?;
+                            Ok(value)
+                        })
+                    }));
+                    written.unwrap_or_else(|_| {
+                        // The pool must not get the connection back inside the write's transaction.
+                        rollback_to(conn, 0).map_err(StoreError::Writer)?;
+                        Err(StoreError::Task(
+                            "a write panicked; it was rolled back".into(),
+                        ))
                     })
                 })
                 .await

@@ -173,7 +173,8 @@ pub fn record(tx: &mut WriteTx<'_>, input: &ScanInput) -> QueryResult<ScanOutcom
     let (conn, counts) = tx.parts();
     if let DbConnection::Sqlite(_) = conn {
         // No other writer can take this nonce between the replay check and the insert, and the
-        // group commit runs each write in its own savepoint: no savepoint of our own is needed.
+        // group commit undoes a write that fails whole (it rolls the batch back and runs it again
+        // with each write in a savepoint): no savepoint of our own is needed.
         return record_once(conn, counts, input);
     }
     // A concurrent scan with the same nonce makes the insert fail on the unique nonce: the retry,

@@ -287,7 +287,7 @@ pub async fn apply(
                 .store
                 .write(move |conn| {
                     Ok(permits::insert(conn, &signed)
-                        .map(|()| signed)
+                        .map(|()| signed.clone())
                         .map_err(PermitWriteError::Issue))
                 })
                 .await?

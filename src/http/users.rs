@@ -248,7 +248,7 @@ pub async fn create_user(
         .map_err(as_api)?;
     let row = state
         .store
-        .write(move |conn| Ok(store_new_user(conn, row)))
+        .write(move |conn| Ok(store_new_user(conn, row.clone())))
         .await?
         .map_err(as_api)?;
     tracing::info!(role = %row.role, "staff account created");

@@ -81,6 +81,54 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
 }
 
 #[tokio::test]
+async fn a_write_that_panics_inside_its_own_transaction_spoils_no_other() {
+    let app = spawn_app().await;
+    let store = app.store();
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .write(move |tx| {
+                    let conn: &mut borderpass::db::DbConnection = tx;
+                    diesel::Connection::transaction(conn, |c| {
+                        diesel::sql_query(format!(
+                            "INSERT INTO service_secrets (name, sealed_value, created_at) VALUES ('panic-{i}', 'x', '2030-01-01 00:00:00')"
+                        ))
+                        .execute(c)?;
+                        // Panics with its own savepoint still open.
+                        assert!(i % 25 != 0, "write {i} panics");
+                        Ok::<_, StoreError>(i)
+                    })
+                })
+                .await
+        }));
+    }
+    let mut panicked = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => {}
+            Err(StoreError::Task(_)) => panicked += 1,
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(panicked, 4);
+    let count = store
+        .read(|conn| {
+            Ok(diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM service_secrets WHERE name LIKE 'panic-%'",
+            )
+            .get_result::<Count>(conn)?)
+        })
+        .await
+        .expect("count");
+    assert_eq!(
+        count.n, 96,
+        "every write that returned is stored, no panicked one is"
+    );
+}
+
+#[tokio::test]
 async fn daily_counts_noted_by_a_failing_write_are_not_applied() {
     let app = spawn_app().await;
     let store = app.store();
