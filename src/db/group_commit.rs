@@ -234,11 +234,7 @@ fn writer(
             .iter_mut()
             .all(|write| write.run(&mut conn, &mut counts, false));
         if !all_ran {
-            let again = match &mut *conn {
-                DbConnection::Sqlite(_) => rollback_to(&mut conn, 0),
-                DbConnection::Postgres(_) => Err("group commit serves SQLite only".into()),
-            }
-            .and_then(|()| match &mut *conn {
+            let again = rollback_to(&mut conn, 0).and_then(|()| match &mut *conn {
                 DbConnection::Sqlite(sqlite) => begin(sqlite),
                 DbConnection::Postgres(_) => Err("group commit serves SQLite only".into()),
             });
