@@ -1,7 +1,7 @@
 //! The write path: each write is all or nothing, a failing write spoils no other, answers come after commit.
 
 use borderpass::config::DatabaseUrl;
-use borderpass::db::{stats, StoreError};
+use borderpass::db::{stats, Store, StoreError};
 use chrono::TimeZone;
 use diesel::sql_types::BigInt;
 use diesel::{QueryableByName, RunQueryDsl};
@@ -12,6 +12,15 @@ use crate::helpers::spawn_app;
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
+}
+
+/// The one number `sql` selects (as `n`), read through the store's readers.
+async fn number(store: &Store, sql: &'static str) -> i64 {
+    store
+        .read(move |conn| Ok(diesel::sql_query(sql).get_result::<Count>(conn)?))
+        .await
+        .expect("count")
+        .n
 }
 
 #[tokio::test]
@@ -46,17 +55,13 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
         }
     }
     assert_eq!(failed, 20);
-    let count = store
-        .read(|conn| {
-            Ok(diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM service_secrets WHERE name LIKE 'test-%'",
-            )
-            .get_result::<Count>(conn)?)
-        })
-        .await
-        .expect("count");
+    let count = number(
+        &store,
+        "SELECT COUNT(*) AS n FROM service_secrets WHERE name LIKE 'test-%'",
+    )
+    .await;
     assert_eq!(
-        count.n, 180,
+        count, 180,
         "every successful write is stored, no failed one is"
     );
     // What a write answered is visible to the next read at once.
@@ -68,16 +73,12 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
         })
         .await;
     assert!(value.is_ok());
-    let count = store
-        .read(|conn| {
-            Ok(diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM service_secrets WHERE name = 'test-last'",
-            )
-            .get_result::<Count>(conn)?)
-        })
-        .await
-        .expect("count");
-    assert_eq!(count.n, 1);
+    let count = number(
+        &store,
+        "SELECT COUNT(*) AS n FROM service_secrets WHERE name = 'test-last'",
+    )
+    .await;
+    assert_eq!(count, 1);
 }
 
 #[tokio::test]
@@ -113,17 +114,13 @@ async fn a_write_that_panics_inside_its_own_transaction_spoils_no_other() {
         }
     }
     assert_eq!(panicked, 4);
-    let count = store
-        .read(|conn| {
-            Ok(diesel::sql_query(
-                "SELECT COUNT(*) AS n FROM service_secrets WHERE name LIKE 'panic-%'",
-            )
-            .get_result::<Count>(conn)?)
-        })
-        .await
-        .expect("count");
+    let count = number(
+        &store,
+        "SELECT COUNT(*) AS n FROM service_secrets WHERE name LIKE 'panic-%'",
+    )
+    .await;
     assert_eq!(
-        count.n, 96,
+        count, 96,
         "every write that returned is stored, no panicked one is"
     );
 }
@@ -159,18 +156,14 @@ async fn daily_counts_noted_by_a_failing_write_are_not_applied() {
         }
     }
     assert_eq!(failed, 10);
-    let issued = store
-        .read(|conn| {
-            Ok(diesel::sql_query(
-                "SELECT permits_issued AS n FROM daily_totals \
+    let issued = number(
+        &store,
+        "SELECT permits_issued AS n FROM daily_totals \
                  WHERE time_zone = 'Asia/Shanghai' AND day = '2031-05-04'",
-            )
-            .get_result::<Count>(conn)?)
-        })
-        .await
-        .expect("count");
+    )
+    .await;
     assert_eq!(
-        issued.n, 10,
+        issued, 10,
         "only the writes that succeeded count, each once"
     );
 }
