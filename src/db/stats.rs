@@ -464,7 +464,7 @@ pub fn occupancy(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Occ
     use super::schema::presence;
     let rows: Vec<(Option<String>, String, NaiveDateTime)> = presence::table
         .inner_join(permits::table)
-        .filter(presence::inside.eq(true))
+        .filter(presence::inside)
         .select((presence::side, permits::nationality, permits::valid_until))
         .load(conn)?;
     let mut occupancy = Occupancy::default();
@@ -492,7 +492,7 @@ pub fn overstays(
     use super::schema::presence;
     presence::table
         .inner_join(permits::table)
-        .filter(presence::inside.eq(true))
+        .filter(presence::inside)
         .filter(permits::valid_until.le(now))
         .order((permits::valid_until, permits::id))
         .select((

@@ -100,7 +100,7 @@ index scans(id) unique
 index scans(nonce) unique
 index scans(permit_id,decision,scanned_at,gate_id)
 index scans(scanned_at)
-index presence(inside,side)
+index presence(side) partial
 stats_zones.time_zone text
 stats_zones.built_at timestamp
 index stats_zones(time_zone) unique
