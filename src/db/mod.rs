@@ -28,6 +28,7 @@ pub mod prepared;
 pub mod scans;
 pub mod schema;
 pub mod staff;
+pub mod stamp;
 pub mod stats;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{documents, permits, presence};
+use super::stamp::Stamp;
 use super::{DbConnection, WriteTx};
 
 /// A permit as stored.
@@ -41,9 +42,9 @@ pub struct PermitRow {
     /// Last visit day (zone calendar).
     pub visit_until: NaiveDate,
     /// Start of validity (UTC).
-    pub valid_from: NaiveDateTime,
+    pub valid_from: Stamp,
     /// End of validity (UTC).
-    pub valid_until: NaiveDateTime,
+    pub valid_until: Stamp,
     /// Key that signed the token.
     pub kid: String,
     /// The signed token.
@@ -51,9 +52,9 @@ pub struct PermitRow {
     /// SHA-256 of the access code.
     pub access_code_hash: String,
     /// When issued (UTC).
-    pub created_at: NaiveDateTime,
+    pub created_at: Stamp,
     /// When revoked.
-    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<Stamp>,
     /// Why revoked.
     pub revoked_reason: Option<String>,
 }

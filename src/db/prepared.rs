@@ -6,12 +6,14 @@
 //! diesel query fragments with one fixed text (the same on both backends; diesel places the binds
 //! as `?` or `$n`), which diesel's statement cache then keeps.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
+
+use super::stamp::Stamp;
 
 /// Implements a fixed statement for both backends: SQL text with `{field: SqlType}` binds between.
 macro_rules! fixed_sql {
@@ -123,7 +125,7 @@ pub struct MovePresence<'a> {
     pub inside: bool,
     pub side: Option<&'a str>,
     pub gate_id: Option<&'a str>,
-    pub since: NaiveDateTime,
+    pub since: Stamp,
 }
 
 fixed_sql!(
@@ -141,7 +143,7 @@ fixed_sql!(
 /// `scans_permit_crossings (permit_id, decision, scanned_at, gate_id)`.
 pub struct NearestCrossings<'a> {
     pub permit_id: &'a str,
-    pub at: NaiveDateTime,
+    pub at: Stamp,
     pub gate_id: &'a str,
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::permits::PermitRow;
 use super::schema::{permits, presence, scans};
+use super::stamp::Stamp;
 use super::stats::PendingCounts;
 use super::{prepared, DbConnection, WriteTx};
 use crate::domain::crossing::{
@@ -213,7 +214,7 @@ fn record_once(
             if let DbConnection::Postgres(pg) = c {
                 prepared::LockPresence { permit_id }.execute(pg)?;
             }
-            let state: Option<(PermitRow, bool, Option<String>, Option<NaiveDateTime>)> =
+            let state: Option<(PermitRow, bool, Option<String>, Option<Stamp>)> =
                 super::on_backend!(c, |c| permits::table
                     .inner_join(presence::table)
                     .filter(permits::id.eq(permit_id))
@@ -244,7 +245,7 @@ fn record_once(
                             inside: entering,
                             side: entering.then(|| input.side.as_str()),
                             gate_id: entering.then_some(input.gate_id.as_str()),
-                            since: input.scanned_at.naive_utc(),
+                            since: Stamp(input.scanned_at.naive_utc()),
                         };
                         super::on_backend!(c, movement)?;
                     }
@@ -280,8 +281,8 @@ fn record_once(
         scans::nationality.eq(permit.as_ref().map(|p| p.nationality.as_str())),
         scans::officer.eq(&input.officer),
         scans::permit_status.eq(permit.as_ref().map(|p| p.status.as_str())),
-        scans::scanned_at.eq(input.scanned_at.naive_utc()),
-        scans::recorded_at.eq(input.recorded_at.naive_utc()),
+        scans::scanned_at.eq(Stamp(input.scanned_at.naive_utc())),
+        scans::recorded_at.eq(Stamp(input.recorded_at.naive_utc())),
     ));
     // The daily counts move in the same transaction as the log (read before this scan is in it).
     super::stats::count_scan(

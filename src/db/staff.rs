@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{login_failures, staff};
+use super::stamp::Stamp;
 use super::DbConnection;
 
 /// A staff account as stored.
@@ -21,9 +22,9 @@ pub struct StaffRow {
     /// A disabled account cannot log in, and its tokens stop working.
     pub disabled: bool,
     /// When made.
-    pub created_at: NaiveDateTime,
+    pub created_at: Stamp,
     /// When last changed.
-    pub updated_at: NaiveDateTime,
+    pub updated_at: Stamp,
 }
 
 /// Why an account was not created.

@@ -11,6 +11,7 @@ use super::schema::{
     daily_gate_counts as dgc, daily_nationality_counts as dnc, daily_totals as dt, permits, scans,
     stats_zones,
 };
+use super::stamp::Stamp;
 use super::{prepared, DbConnection};
 use crate::domain::crossing::Direction;
 use crate::domain::stats::{
@@ -123,10 +124,10 @@ pub fn count_scan(
         (Some(permit_id), true) => {
             let nearest = prepared::NearestCrossings {
                 permit_id,
-                at: event.scanned_at.naive_utc(),
+                at: Stamp(event.scanned_at.naive_utc()),
                 gate_id: &event.gate_id,
             };
-            super::on_backend!(conn, |c| nearest.load::<(String, NaiveDateTime)>(c))?
+            super::on_backend!(conn, |c| nearest.load::<(String, Stamp)>(c))?
                 .into_iter()
                 .map(|(gate, at)| (gate, at.and_utc()))
                 .collect()
