@@ -173,9 +173,7 @@ impl GroupCommit {
             .name("borderpass-answer".into())
             .spawn(move || {
                 for (batch, outcome) in to_answer {
-                    for write in batch {
-                        write.finish(outcome.clone());
-                    }
+                    answer(batch, &outcome);
                 }
             })?;
         std::thread::Builder::new()
@@ -311,10 +309,15 @@ fn writer(
         }
         if let Err(mpsc::SendError((batch, outcome))) = answers.send((batch, outcome)) {
             // The answering thread is gone (it panicked): the writer answers itself.
-            for write in batch {
-                write.finish(outcome.clone());
-            }
+            answer(batch, &outcome);
         }
+    }
+}
+
+/// Answers each write of a batch with the outcome of its commit.
+fn answer(batch: Vec<Box<dyn Write>>, outcome: &Result<(), String>) {
+    for write in batch {
+        write.finish(outcome.clone());
     }
 }
 

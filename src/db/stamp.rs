@@ -3,7 +3,7 @@
 //!
 //! SQLite keeps a timestamp as text. diesel writes `NaiveDateTime` with the strftime pattern
 //! `%F %T%.f` and reads it by trying up to eighteen patterns, each parsed anew from its pattern
-//! text on every value: on the scan path that was a tenth of the writer thread's time. [`Stamp`]
+//! text on every value: on the scan path that was a seventh of the writer thread's time. [`Stamp`]
 //! writes the same text through chrono's `Display` (which prints exactly `%F %T%.f`; the tests
 //! below hold it to that) and reads it with one pattern whose items are built once; any other
 //! text (an older row, a value SQLite's date functions wrote) goes to diesel's reader unchanged.
