@@ -245,7 +245,7 @@ fn record_once(
                             inside: entering,
                             side: entering.then(|| input.side.as_str()),
                             gate_id: entering.then_some(input.gate_id.as_str()),
-                            since: Stamp(input.scanned_at.naive_utc()),
+                            since: Stamp::from(input.scanned_at),
                         };
                         super::on_backend!(c, movement)?;
                     }
@@ -281,8 +281,8 @@ fn record_once(
         scans::nationality.eq(permit.as_ref().map(|p| p.nationality.as_str())),
         scans::officer.eq(&input.officer),
         scans::permit_status.eq(permit.as_ref().map(|p| p.status.as_str())),
-        scans::scanned_at.eq(Stamp(input.scanned_at.naive_utc())),
-        scans::recorded_at.eq(Stamp(input.recorded_at.naive_utc())),
+        scans::scanned_at.eq(Stamp::from(input.scanned_at)),
+        scans::recorded_at.eq(Stamp::from(input.recorded_at)),
     ));
     // The daily counts move in the same transaction as the log (read before this scan is in it).
     super::stats::count_scan(

@@ -12,7 +12,7 @@
 use std::ops::Deref;
 
 use chrono::format::{Fixed, Item, Numeric, Pad, Parsed};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
@@ -39,6 +39,12 @@ impl Deref for Stamp {
 impl From<NaiveDateTime> for Stamp {
     fn from(value: NaiveDateTime) -> Self {
         Self(value)
+    }
+}
+
+impl From<DateTime<Utc>> for Stamp {
+    fn from(value: DateTime<Utc>) -> Self {
+        Self(value.naive_utc())
     }
 }
 
@@ -118,7 +124,7 @@ impl FromSql<Timestamp, MultiBackend> for Stamp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, NaiveDate};
+    use chrono::NaiveDate;
     use proptest::prelude::*;
 
     /// diesel's own text for a timestamp on SQLite.

@@ -124,7 +124,7 @@ pub fn count_scan(
         (Some(permit_id), true) => {
             let nearest = prepared::NearestCrossings {
                 permit_id,
-                at: Stamp(event.scanned_at.naive_utc()),
+                at: Stamp::from(event.scanned_at),
                 gate_id: &event.gate_id,
             };
             super::on_backend!(conn, |c| nearest.load::<(String, Stamp)>(c))?

@@ -197,8 +197,8 @@ impl CheckedUser {
             role: self.role.as_str().to_owned(),
             gate_id: self.gate_id,
             disabled: false,
-            created_at: now.naive_utc().into(),
-            updated_at: now.naive_utc().into(),
+            created_at: now.into(),
+            updated_at: now.into(),
         })
     }
 }
