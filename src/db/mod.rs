@@ -22,6 +22,7 @@ pub(crate) use on_backend;
 pub mod gates;
 pub mod group_commit;
 pub mod keys;
+pub mod log_writes;
 pub mod migrations;
 pub mod permits;
 pub mod prepared;
@@ -231,6 +232,10 @@ impl Store {
         };
         let store = match &config.database {
             DatabaseUrl::Sqlite(path) => {
+                // Before the first connection: each commit's log frames in one write.
+                if let Err(error) = log_writes::install() {
+                    tracing::warn!(%error, "SQLite keeps its own file layer: log writes not joined");
+                }
                 let url = path.to_string_lossy().into_owned();
                 // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
                 let writer = pool(url.clone(), 1, Some(SqlitePragmas));
