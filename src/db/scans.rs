@@ -1,9 +1,8 @@
 //! The crossing log: each scan decided and appended in the transaction that moves its holder.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::permits::PermitRow;
 use super::schema::{permits, presence, scans};
 use super::stamp::Stamp;
 use super::stats::PendingCounts;
@@ -39,6 +38,39 @@ pub struct ScanInput {
     pub token: Result<String, DenyReason>,
 }
 
+/// What a scan reads of its permit: what the rules decide on and what the officer is shown
+/// (not the token, the access code's hash or the visit's dates, which a scan has no use for).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = permits)]
+pub struct ScannedPermit {
+    /// Permit id.
+    pub id: String,
+    /// `active` or `revoked` (as it was at the scan, in a replayed answer).
+    pub status: String,
+    /// `passport` or `id_card`.
+    pub document_type: String,
+    /// Issuing state.
+    pub issuing_country: String,
+    /// Full document number.
+    pub document_number: String,
+    /// Document expiry.
+    pub document_expiry: Option<NaiveDate>,
+    /// Nationality.
+    pub nationality: String,
+    /// Surname.
+    pub surname: String,
+    /// Given names.
+    pub given_names: String,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// `M`, `F` or `X`.
+    pub sex: String,
+    /// Start of validity.
+    pub valid_from: Stamp,
+    /// End of validity.
+    pub valid_until: Stamp,
+}
+
 /// A logged scan, as the answer shows it.
 #[derive(Debug, Clone)]
 pub struct ScanRecord {
@@ -57,7 +89,7 @@ pub struct ScanRecord {
     /// Admit (with flags) or deny.
     pub decision: Decision,
     /// The permit, with its status as it was at the scan, when the token named a stored one.
-    pub permit: Option<PermitRow>,
+    pub permit: Option<ScannedPermit>,
 }
 
 /// What recording a scan did.
@@ -125,7 +157,7 @@ fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<Scan
     let permit = match &seen.permit_id {
         Some(id) => permits::table
             .find(id)
-            .select(PermitRow::as_select())
+            .select(ScannedPermit::as_select())
             .get_result(conn)
             .optional()?,
         None => None,
@@ -214,12 +246,12 @@ fn record_once(
             if let DbConnection::Postgres(pg) = c {
                 prepared::LockPresence { permit_id }.execute(pg)?;
             }
-            let state: Option<(PermitRow, bool, Option<String>, Option<Stamp>)> =
+            let state: Option<(ScannedPermit, bool, Option<String>, Option<Stamp>)> =
                 super::on_backend!(c, |c| permits::table
                     .inner_join(presence::table)
                     .filter(permits::id.eq(permit_id))
                     .select((
-                        PermitRow::as_select(),
+                        ScannedPermit::as_select(),
                         presence::inside,
                         presence::side,
                         presence::since,

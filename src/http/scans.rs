@@ -11,8 +11,7 @@ use super::extract::ApiJson;
 use super::problem::{ApiError, FieldError, Problem};
 use super::AppState;
 use crate::crypto::permit_token;
-use crate::db::permits::PermitRow;
-use crate::db::scans::{self, ScanInput, ScanOutcome, ScanRecord};
+use crate::db::scans::{self, ScanInput, ScanOutcome, ScanRecord, ScannedPermit};
 use crate::db::{keys, staff};
 use crate::domain::crossing::{Decision, DenyReason, Direction, Side};
 
@@ -83,8 +82,8 @@ pub struct ScanPermit {
     pub holder: OfficerHolder,
 }
 
-impl From<&PermitRow> for ScanPermit {
-    fn from(row: &PermitRow) -> Self {
+impl From<&ScannedPermit> for ScanPermit {
+    fn from(row: &ScannedPermit) -> Self {
         Self {
             permit_id: row.id.clone(),
             status: row.status.clone(),
