@@ -4,9 +4,10 @@
 //! the page, so a commit of 55 pages costs the writer 110 `pwrite` calls, each touching one or two
 //! pages of the operating system's cache (about a fifth of the writer's time under load, measured
 //! in docs/performance.md). This module registers, as the process's default, a thin layer over
-//! SQLite's own file layer (its "VFS") that changes one thing: the writes to a write-ahead log file
-//! that follow one another in the file are held in memory and handed to the operating system in
-//! writes of up to [`MAX_WRITE`] bytes when
+//! SQLite's own file layer (its "VFS") that changes one thing, and only inside [`joined`] (the
+//! group commit's `COMMIT`): the writes to a write-ahead log file that follow one another in the
+//! file are held in memory and handed to the operating system in writes of up to [`MAX_WRITE`]
+//! bytes when
 //!
 //! - the commit frame's page has been written (a frame header whose "database size" field is not
 //!   zero marks the commit), so a commit is in the file before SQLite publishes it to readers,
@@ -14,13 +15,18 @@
 //! - or before anything else is done with the file: a read, a sync, a truncation, asking its size,
 //!   closing it, a write elsewhere in it, or when 4 MiB are held.
 //!
-//! Every other file (the database, its shared-memory index, temporary files) and every other
-//! operation go straight to SQLite's own layer. What reaches the disk, and in what order relative
-//! to each sync, is what SQLite asked for: a sync writes out what is held first, so a commit that
-//! SQLite synced (`synchronous = FULL`) is on disk exactly as before.
+//! A commit that fails before its commit frame leaves what it held unwritten: [`joined`] drops it
+//! (those frames lie past the log's last commit, which readers and recovery ignore; written later,
+//! after SQLite released the write lock, they could land on another process's frames). Outside
+//! [`joined`], log writes (pages a large transaction spills before its commit, other connections,
+//! other processes) go straight through, as every other file (the database, its shared-memory
+//! index, temporary files) and every other operation do. What reaches the disk, and in what order
+//! relative to each sync, is what SQLite asked for: a sync writes out what is held first, so a
+//! commit that SQLite synced (`synchronous = FULL`) is on disk exactly as before.
 
 #![allow(unsafe_code)]
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::ptr;
 use std::sync::OnceLock;
@@ -58,17 +64,49 @@ struct LogFile {
 /// Bytes before SQLite's own file object, rounded up to its alignment.
 const HEADER_SIZE: usize = std::mem::size_of::<LogFile>().div_ceil(8) * 8;
 
+thread_local! {
+    /// Set while this thread runs a commit in [`joined`].
+    static JOINING: Cell<bool> = const { Cell::new(false) };
+    /// The log file that held writes during this thread's current [`joined`] commit.
+    static HOLDER: Cell<*mut LogFile> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// Runs `commit` (a `COMMIT` on a connection this thread is using) with its log writes joined.
+pub fn joined<T>(commit: impl FnOnce() -> T) -> T {
+    /// Ends the scope even if `commit` panics.
+    struct Scope;
+    impl Drop for Scope {
+        fn drop(&mut self) {
+            JOINING.set(false);
+            let holder = HOLDER.replace(ptr::null_mut());
+            if !holder.is_null() {
+                // SAFETY: HOLDER names a log file this thread's connection wrote during the
+                // commit and that is still open (`log_close` clears it); that connection is used
+                // by this thread, which is here, so nothing else touches the file.
+                let log = unsafe { &mut *holder };
+                // A commit that completed wrote everything out; whatever is left belongs to one
+                // that failed before its commit frame, and must never reach the file.
+                log.held.clear();
+                log.commit_frame = false;
+            }
+        }
+    }
+    JOINING.set(true);
+    let _scope = Scope;
+    commit()
+}
+
 #[cfg(test)]
 thread_local! {
     /// Writes SQLite asked for on log files, and writes made to the operating system for them,
     /// by this thread's connections.
-    static COUNTS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+    static COUNTS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }
 
 /// This thread's log writes so far: (asked for by SQLite, made to the operating system).
 #[cfg(test)]
 fn thread_counts() -> (u64, u64) {
-    COUNTS.with(std::cell::Cell::get)
+    COUNTS.with(Cell::get)
 }
 
 /// Counts log writes for the tests; nothing outside them.
@@ -224,6 +262,21 @@ unsafe extern "C" fn log_write(
         )
     };
     count(1, 0);
+    if !JOINING.get() {
+        let rc = flush(log);
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+        count(0, 1);
+        // SAFETY: `inner` is SQLite's own open file object for the log.
+        return unsafe {
+            match own_methods(log).xWrite {
+                Some(write) => write(log.inner, data, amount, offset),
+                None => ffi::SQLITE_IOERR_WRITE,
+            }
+        };
+    }
+    HOLDER.set(ptr::from_mut(log));
     let held_end = log.held_at + log.held.len() as i64;
     if !log.held.is_empty() && (offset != held_end || log.held.len() + bytes.len() > MAX_HELD) {
         let rc = flush(log);
@@ -305,6 +358,9 @@ unsafe extern "C" fn log_close(file: *mut ffi::sqlite3_file) -> c_int {
     // SAFETY: SQLite passes an open log file and closes it once; after this nothing uses it.
     unsafe {
         let log = log_file(file);
+        if HOLDER.get() == ptr::from_mut(log) {
+            HOLDER.set(ptr::null_mut());
+        }
         let flushed = flush(log);
         let closed = match own_methods(log).xClose {
             Some(close) => close(log.inner),
@@ -347,7 +403,7 @@ mod tests {
     use diesel::prelude::*;
     use diesel::sql_types::BigInt;
 
-    use super::{install, thread_counts};
+    use super::{install, joined, thread_counts};
 
     #[derive(QueryableByName)]
     struct Number {
@@ -373,8 +429,9 @@ mod tests {
         conn
     }
 
-    /// A commit of many pages reaches the operating system in a few large writes, and every row of it
-    /// is there for another connection and after reopening, with the database intact.
+    /// Inside `joined`, a commit of many pages reaches the operating system in a few large writes,
+    /// and every row of it is there for another connection and after reopening, with the database
+    /// intact; outside it, each write SQLite asks for is made as asked.
     #[test]
     fn a_commit_is_a_few_writes_and_is_all_there() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -388,10 +445,10 @@ mod tests {
             .batch_execute(
                 "BEGIN; \
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300) \
-                 INSERT INTO t (id, v) SELECT i, randomblob(1000) FROM n; \
-                 COMMIT;",
+                 INSERT INTO t (id, v) SELECT i, randomblob(1000) FROM n;",
             )
             .expect("insert");
+        joined(|| writer.batch_execute("COMMIT")).expect("commit");
         let (asked, made) = (thread_counts().0 - asked, thread_counts().1 - made);
         // 300 rows of 1 KB: about 75 pages, each a header and a page; about 310 KB in all, in
         // writes of at most MAX_WRITE bytes.
@@ -400,17 +457,24 @@ mod tests {
             (1..=4).contains(&made),
             "{asked} writes asked for, {made} made"
         );
+        let (asked, made) = thread_counts();
+        writer
+            .batch_execute("INSERT INTO t (id, v) VALUES (301, randomblob(1000))")
+            .expect("insert outside");
+        let (asked, made) = (thread_counts().0 - asked, thread_counts().1 - made);
+        assert!(asked >= 2, "SQLite asked for {asked} writes");
+        assert_eq!(asked, made, "outside `joined` every write goes through");
 
         let mut reader = open(&path, "FULL");
-        assert_eq!(number(&mut reader, "SELECT count(*) AS n FROM t"), 300);
+        assert_eq!(number(&mut reader, "SELECT count(*) AS n FROM t"), 301);
         assert_eq!(
             number(&mut reader, "SELECT sum(length(v)) AS n FROM t"),
-            300_000
+            301_000
         );
         drop(reader);
         drop(writer);
         let mut again = open(&path, "FULL");
-        assert_eq!(number(&mut again, "SELECT count(*) AS n FROM t"), 300);
+        assert_eq!(number(&mut again, "SELECT count(*) AS n FROM t"), 301);
         let check: Vec<String> = diesel::sql_query("PRAGMA integrity_check")
             .load::<Check>(&mut again)
             .expect("integrity_check")
@@ -440,10 +504,12 @@ mod tests {
         for round in 1..=20_i64 {
             writer
                 .batch_execute(&format!(
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) \
+                    "BEGIN; \
+                     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) \
                      INSERT INTO t (id, v) SELECT {round} * 100 + i, zeroblob(3000) FROM n"
                 ))
                 .expect("insert");
+            joined(|| writer.batch_execute("COMMIT")).expect("commit");
             assert_eq!(
                 number(&mut reader, "SELECT count(*) AS n FROM t"),
                 round * 10
@@ -455,11 +521,12 @@ mod tests {
         }
     }
 
-    /// Reads in the middle of a transaction see what it wrote so far (what is held goes out
-    /// first): a transaction larger than SQLite's page cache spills pages to the log and reads
-    /// them back.
+    /// A transaction larger than SQLite's page cache spills pages to the log before its commit
+    /// (straight through) and reads them back; at the commit SQLite rewrites in place the frames of
+    /// spilled pages it changed again and appends the rest: what is held must go out before each
+    /// write elsewhere in the file.
     #[test]
-    fn a_transaction_reads_back_what_it_spilled() {
+    fn a_transaction_that_spills_commits_whole() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("log.db");
         let mut writer = open(&path, "FULL");
@@ -470,10 +537,10 @@ mod tests {
                  BEGIN; \
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
                  INSERT INTO t (id, v) SELECT i, randomblob(500) FROM n; \
-                 UPDATE t SET v = zeroblob(600) WHERE id % 3 = 0; \
-                 COMMIT;",
+                 UPDATE t SET v = zeroblob(600) WHERE id % 3 = 0;",
             )
             .expect("writes");
+        joined(|| writer.batch_execute("COMMIT")).expect("commit");
         assert_eq!(
             number(&mut writer, "SELECT sum(length(v)) AS n FROM t"),
             1334 * 500 + 666 * 600
