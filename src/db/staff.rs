@@ -27,6 +27,20 @@ pub struct StaffRow {
     pub updated_at: Stamp,
 }
 
+/// What an authenticated request needs of its account: whether it may act, and where.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff)]
+pub struct StaffAccess {
+    /// Login name.
+    pub username: String,
+    /// `officer` or `admin`.
+    pub role: String,
+    /// The officer's gate.
+    pub gate_id: Option<String>,
+    /// A disabled account's tokens stop working.
+    pub disabled: bool,
+}
+
 /// Why an account was not created.
 #[derive(Debug, thiserror::Error)]
 pub enum AddStaffError {
@@ -50,9 +64,20 @@ pub fn insert(conn: &mut DbConnection, row: &StaffRow) -> Result<(), AddStaffErr
     }
 }
 
+/// The access of account `username` (read on every authenticated request and every scan; not the
+/// password hash or timestamps, which only login and the user admin need).
+pub fn access(conn: &mut DbConnection, username: &str) -> QueryResult<Option<StaffAccess>> {
+    // Straight to the backend (see `on_backend!`).
+    super::on_backend!(conn, |c| staff::table
+        .find(username)
+        .select(StaffAccess::as_select())
+        .get_result(c)
+        .optional())
+}
+
 /// The account `username`.
 pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<StaffRow>> {
-    // Read on every authenticated request: straight to the backend (see `on_backend!`).
+    // Read at login and by the user admin: straight to the backend (see `on_backend!`).
     super::on_backend!(conn, |c| staff::table
         .find(username)
         .select(StaffRow::as_select())

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::extract::ApiJson;
 use super::problem::{ApiError, Problem};
 use super::AppState;
-use crate::db::staff::{self, StaffRow};
+use crate::db::staff::{self, StaffAccess, StaffRow};
 
 /// Failed logins one client address may make, as a multiple of the per-username limit.
 pub const ADDRESS_ALLOWANCE: u32 = 4;
@@ -58,7 +58,7 @@ pub struct Staff {
 
 impl Staff {
     /// The staff member whose account `row` is (read now), if it exists and is enabled.
-    pub fn from_row(row: Option<StaffRow>) -> Result<Self, ApiError> {
+    pub fn from_row(row: Option<StaffAccess>) -> Result<Self, ApiError> {
         match row {
             Some(row) if !row.disabled => Ok(Self {
                 role: Role::parse(&row.role)
@@ -131,7 +131,7 @@ pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Staff, 
     let username = Signed::verify(state, req)?.username;
     let row = state
         .store
-        .read(move |conn| Ok(staff::find(conn, &username)?))
+        .read(move |conn| Ok(staff::access(conn, &username)?))
         .await?;
     Staff::from_row(row)
 }

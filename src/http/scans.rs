@@ -336,7 +336,7 @@ pub async fn record_scan(
     let outcome = state
         .store
         .write(move |conn| {
-            let staff = Staff::from_row(staff::find(conn, &signed.username)?);
+            let staff = Staff::from_row(staff::access(conn, &signed.username)?);
             match staff.and_then(|staff| staff.require_gate(&input.gate_id)) {
                 Ok(()) => Ok(Ok(scans::record(conn, &input)?)),
                 Err(refused) => Ok(Err(refused)),
