@@ -429,17 +429,23 @@ mod tests {
         conn
     }
 
+    /// A new database in a temporary directory with table `t (id, v BLOB)`, and its writer.
+    fn fresh(synchronous: &str) -> (tempfile::TempDir, std::path::PathBuf, SqliteConnection) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log.db");
+        let mut writer = open(&path, synchronous);
+        writer
+            .batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+            .expect("table");
+        (dir, path, writer)
+    }
+
     /// Inside `joined`, a commit of many pages reaches the operating system in a few large writes,
     /// and every row of it is there for another connection and after reopening, with the database
     /// intact; outside it, each write SQLite asks for is made as asked.
     #[test]
     fn a_commit_is_a_few_writes_and_is_all_there() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("log.db");
-        let mut writer = open(&path, "FULL");
-        writer
-            .batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-            .expect("table");
+        let (_dir, path, mut writer) = fresh("FULL");
         let (asked, made) = thread_counts();
         writer
             .batch_execute(
@@ -494,12 +500,7 @@ mod tests {
     /// shows it to readers: another connection reads each commit whole, at once.
     #[test]
     fn a_commit_is_in_the_file_before_readers_see_it_even_unsynced() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("log.db");
-        let mut writer = open(&path, "OFF");
-        writer
-            .batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-            .expect("table");
+        let (_dir, path, mut writer) = fresh("OFF");
         let mut reader = open(&path, "OFF");
         for round in 1..=20_i64 {
             writer
@@ -527,13 +528,10 @@ mod tests {
     /// write elsewhere in the file.
     #[test]
     fn a_transaction_that_spills_commits_whole() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("log.db");
-        let mut writer = open(&path, "FULL");
+        let (_dir, path, mut writer) = fresh("FULL");
         writer
             .batch_execute(
                 "PRAGMA cache_size = 10; \
-                 CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL); \
                  BEGIN; \
                  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
                  INSERT INTO t (id, v) SELECT i, randomblob(500) FROM n; \
