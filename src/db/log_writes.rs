@@ -86,8 +86,7 @@ pub fn joined<T>(commit: impl FnOnce() -> T) -> T {
                 let log = unsafe { &mut *holder };
                 // A commit that completed wrote everything out; whatever is left belongs to one
                 // that failed before its commit frame, and must never reach the file.
-                log.held.clear();
-                log.commit_frame = false;
+                log.forget_held();
             }
         }
     }
@@ -219,20 +218,35 @@ unsafe fn own_methods<'a>(log: &LogFile) -> &'a ffi::sqlite3_io_methods {
     unsafe { &*(*log.inner).pMethods }
 }
 
+/// One write through SQLite's own layer.
+///
+/// SAFETY: `data` must hold `amount` readable bytes.
+unsafe fn write_through(log: &LogFile, data: *const c_void, amount: c_int, at: i64) -> c_int {
+    count(0, 1);
+    // SAFETY: `inner` is SQLite's own open file object for the log; the caller vouches for `data`.
+    unsafe {
+        match own_methods(log).xWrite {
+            Some(write) => write(log.inner, data, amount, at),
+            None => ffi::SQLITE_IOERR_WRITE,
+        }
+    }
+}
+
+impl LogFile {
+    /// Drops what is held, unwritten.
+    fn forget_held(&mut self) {
+        self.held.clear();
+        self.commit_frame = false;
+    }
+}
+
 /// Hands what is held to the operating system: one write per [`MAX_WRITE`] bytes.
 fn flush(log: &mut LogFile) -> c_int {
     let mut rc = ffi::SQLITE_OK;
     let mut at = log.held_at;
     for chunk in log.held.chunks(MAX_WRITE) {
-        // SAFETY: `inner` is SQLite's own open file object for the log; `chunk` is at most
-        // MAX_WRITE bytes, which fits a c_int.
-        rc = unsafe {
-            match own_methods(log).xWrite {
-                Some(write) => write(log.inner, chunk.as_ptr().cast(), chunk.len() as c_int, at),
-                None => ffi::SQLITE_IOERR_WRITE,
-            }
-        };
-        count(0, 1);
+        // SAFETY: `chunk` is at most MAX_WRITE readable bytes, which fits a c_int.
+        rc = unsafe { write_through(log, chunk.as_ptr().cast(), chunk.len() as c_int, at) };
         if rc != ffi::SQLITE_OK {
             break;
         }
@@ -240,8 +254,7 @@ fn flush(log: &mut LogFile) -> c_int {
     }
     // Written or failed, it is no longer held: on failure SQLite rolls the transaction back,
     // and a later flush must not write stale frames.
-    log.held.clear();
-    log.commit_frame = false;
+    log.forget_held();
     rc
 }
 
@@ -267,14 +280,8 @@ unsafe extern "C" fn log_write(
         if rc != ffi::SQLITE_OK {
             return rc;
         }
-        count(0, 1);
-        // SAFETY: `inner` is SQLite's own open file object for the log.
-        return unsafe {
-            match own_methods(log).xWrite {
-                Some(write) => write(log.inner, data, amount, offset),
-                None => ffi::SQLITE_IOERR_WRITE,
-            }
-        };
+        // SAFETY: SQLite passes `amount` readable bytes at `data`.
+        return unsafe { write_through(log, data, amount, offset) };
     }
     HOLDER.set(ptr::from_mut(log));
     let held_end = log.held_at + log.held.len() as i64;
