@@ -6,16 +6,15 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
+use crate::app::{self, Chain, Core};
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::crypto::keyring::KeyRing;
-use crate::crypto::password::PasswordHasher;
 use crate::crypto::permit_token;
 use crate::crypto::seal::KeyEncryptionKey;
 use crate::crypto::signing_key::{JwkSet, PublicKey};
 use crate::db::{keys, Store};
-use crate::http::users::{check_new_user, store_new_user, NewUser, NewUserError};
-use crate::http::Application;
+use crate::domain::staff::NewAccountInput;
+use crate::http::Server;
 use crate::telemetry;
 
 /// borderpass: entry permits and the crossing log of the Khorgos border zone.
@@ -58,7 +57,7 @@ pub enum Command {
 pub enum UserCommand {
     /// Create a staff account; the password is read from standard input (one line).
     Add {
-        /// 3–32 characters: lower-case letters, digits, '.', '_', '-'.
+        /// 2–64 characters: lower-case letters, digits, '.', '_', '-'.
         #[arg(long)]
         username: String,
         /// `officer` (scans at one gate) or `admin`.
@@ -132,7 +131,7 @@ pub fn main() -> ExitCode {
 fn serve(config: Config) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         let database = config.database.redacted();
-        let app = Application::build(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+        let app = Server::build(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
         tracing::info!(port = app.port(), %database, "borderpass is listening");
         app.run_until_stopped().await.map_err(|e| e.to_string())?;
         tracing::info!("borderpass stopped");
@@ -156,19 +155,38 @@ fn migrate(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs one use case from the command line, on a migrated store of its own.
+fn run_use_case<T>(
+    config: &Config,
+    use_case: impl AsyncFnOnce(&Core) -> Result<T, app::Error>,
+) -> Result<T, String> {
+    let core = Core::open(config.clone(), Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    core.store.migrate().map_err(|e| e.to_string())?;
+    actix_web::rt::System::new()
+        .block_on(async move { use_case(&core).await.map_err(|e| describe(&e)) })
+}
+
+/// A use case's refusal as one line for the operator.
+fn describe(error: &app::Error) -> String {
+    match error {
+        app::Error::Invalid(violations) => violations
+            .iter()
+            .map(|v| format!("{}: {}", v.field, v.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        app::Error::Conflict(conflict) => conflict.to_string(),
+        other => Chain(other).to_string(),
+    }
+}
+
 fn rotate_keys(config: &Config) -> Result<(), String> {
-    let kek = config
-        .load_key_encryption_key()
-        .map_err(|e| e.to_string())?;
-    let ring = KeyRing::new(kek);
-    let store = Store::open(config);
-    store.migrate().map_err(|e| e.to_string())?;
-    let mut conn = store.writer_blocking().map_err(|e| e.to_string())?;
-    let (old, new) = keys::rotate(&mut conn, &ring, chrono::Utc::now().naive_utc())
-        .map_err(|e| e.to_string())?;
-    match old {
-        Some(old) => println!("active signing key is now {new} (was {old}, still published while its permits can be valid)"),
-        None => println!("active signing key is now {new}"),
+    let rotated = run_use_case(config, async |core| app::keys::rotate(core).await)?;
+    match rotated.old {
+        Some(old) => println!(
+            "active signing key is now {} (was {old}, still published while its permits can be valid)",
+            rotated.new
+        ),
+        None => println!("active signing key is now {}", rotated.new),
     }
     Ok(())
 }
@@ -269,32 +287,15 @@ fn add_user(
     std::io::stdin()
         .read_line(&mut password)
         .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-    let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let store = Store::open(config);
-    store.migrate().map_err(|e| e.to_string())?;
-    let hasher = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)
-        .map_err(|e| e.to_string())?;
-    let user = NewUser {
+    let input = NewAccountInput {
         username: Some(username),
-        password: Some(password),
+        password: Some(password.trim_end_matches(['\r', '\n']).to_owned()),
         role: Some(role),
         gate_id: gate,
     };
-    let mut conn = store.writer_blocking().map_err(|e| e.to_string())?;
-    let describe = |e: NewUserError| match e {
-        NewUserError::Invalid(errors) => errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-        NewUserError::Exists => "this username is taken".to_owned(),
-        NewUserError::Failed(e) => e,
-    };
-    let checked = check_new_user(&mut conn, &user).map_err(describe)?;
-    let row = checked
-        .hash(&hasher, chrono::Utc::now())
-        .map_err(describe)?;
-    let row = store_new_user(&mut conn, row).map_err(describe)?;
+    let row = run_use_case(config, async |core| {
+        app::staff::create_account(core, input).await
+    })?;
     match &row.gate_id {
         Some(gate) => println!("created {} {} at gate {gate}", row.role, row.username),
         None => println!("created {} {}", row.role, row.username),

@@ -1,5 +1,6 @@
 //! borderpass: entry permits and the one crossing log of the Khorgos border zone.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -7,12 +7,36 @@ use qrcode::bits::Bits;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode, Version};
 
+use crate::domain::violation::{Violation, ViolationCode};
+
 /// Error correction used for every permit code: M recovers about 15% of damaged modules.
 pub const EC_LEVEL: EcLevel = EcLevel::M;
 /// Pixels per module for PNG, when not asked otherwise.
 pub const DEFAULT_SCALE: u32 = 8;
 /// Smallest and largest PNG scale accepted.
 pub const SCALE_RANGE: std::ops::RangeInclusive<u32> = 1..=32;
+
+/// Reads the PNG scale a request asks for (field `scale`); the default when absent.
+pub fn parse_scale(raw: Option<&str>) -> Result<u32, Vec<Violation>> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_SCALE);
+    };
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|s| SCALE_RANGE.contains(s))
+        .ok_or_else(|| {
+            vec![Violation::new(
+                "scale",
+                ViolationCode::InvalidValue,
+                format!(
+                    "scale must be a whole number from {} to {}",
+                    SCALE_RANGE.start(),
+                    SCALE_RANGE.end()
+                ),
+            )]
+        })
+}
 
 /// Why a code could not be made.
 #[derive(Debug, thiserror::Error)]

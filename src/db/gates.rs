@@ -5,6 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::gates;
 use super::DbConnection;
+use crate::domain::crossing::Side;
+use crate::domain::gate::{Gate, GateId};
 
 /// A gate as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -20,6 +22,41 @@ pub struct GateRow {
     pub name: String,
     /// When added.
     pub created_at: NaiveDateTime,
+}
+
+/// A stored gate that no longer reads as one (edited by hand).
+#[derive(Debug, thiserror::Error)]
+#[error("stored gate {id:?} has an invalid {what}")]
+pub struct CorruptGate {
+    id: String,
+    what: &'static str,
+}
+
+impl GateRow {
+    /// The row of a new gate, added at `now`.
+    pub fn new(gate: &Gate, now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            id: gate.id.to_string(),
+            side: gate.side.as_str().into(),
+            time_zone: gate.time_zone.name().into(),
+            name: gate.name.clone(),
+            created_at: now.naive_utc(),
+        }
+    }
+
+    /// The gate this row stores.
+    pub fn to_gate(&self) -> Result<Gate, CorruptGate> {
+        let corrupt = |what| CorruptGate {
+            id: self.id.clone(),
+            what,
+        };
+        Ok(Gate {
+            id: GateId::parse(&self.id).ok_or_else(|| corrupt("id"))?,
+            side: Side::parse(&self.side).ok_or_else(|| corrupt("side"))?,
+            time_zone: self.time_zone.parse().map_err(|_| corrupt("time zone"))?,
+            name: self.name.clone(),
+        })
+    }
 }
 
 /// Every gate, by id.

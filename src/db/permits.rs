@@ -3,9 +3,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::engine::stamp::Stamp;
 use super::schema::{documents, permits, presence};
-use super::stamp::Stamp;
 use super::{DbConnection, WriteTx};
+use crate::domain::permit::{Application, PermitId, PermitStatus};
 
 /// A permit as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -57,6 +58,45 @@ pub struct PermitRow {
     pub revoked_at: Option<Stamp>,
     /// Why revoked.
     pub revoked_reason: Option<String>,
+}
+
+impl PermitRow {
+    /// The row of a new, active permit for `application`, issued at `now`, valid by the calendar
+    /// of `tz`; its token and key id are filled in when it is signed.
+    pub fn new(
+        application: &Application,
+        tz: chrono_tz::Tz,
+        access_code_hash: String,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let d = &application.document;
+        let (valid_from, valid_until) = application.visit.validity(tz);
+        Self {
+            id: PermitId::new().to_string(),
+            status: PermitStatus::Active.as_str().into(),
+            document_key: d.key(),
+            document_type: d.kind().api_type().into(),
+            issuing_country: d.issuing_country().to_string(),
+            document_number: d.number().into(),
+            document_expiry: d.expiry_date(),
+            personal_number: d.personal_number().map(String::from),
+            nationality: d.nationality().to_string(),
+            surname: d.surname().into(),
+            given_names: d.given_names().into(),
+            birth_date: d.birth_date(),
+            sex: d.sex().as_str().into(),
+            visit_from: application.visit.from(),
+            visit_until: application.visit.until(),
+            valid_from: valid_from.into(),
+            valid_until: valid_until.into(),
+            kid: String::new(),
+            token: String::new(),
+            access_code_hash,
+            created_at: now.into(),
+            revoked_at: None,
+            revoked_reason: None,
+        }
+    }
 }
 
 /// Why a permit was not issued.

@@ -3,10 +3,11 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::engine::prepared;
+use super::engine::stamp::Stamp;
 use super::schema::{permits, presence, scans};
-use super::stamp::Stamp;
 use super::stats::PendingCounts;
-use super::{prepared, DbConnection, WriteTx};
+use super::{DbConnection, WriteTx};
 use crate::domain::crossing::{
     decide, Decision, DenyReason, Direction, Flag, PermitFacts, Presence, Side,
 };
@@ -15,7 +16,7 @@ use crate::domain::stats::ScanEvent;
 
 /// One scan, ready to be decided and logged.
 #[derive(Debug, Clone)]
-pub struct ScanInput {
+pub struct NewScan {
     /// New log row id (UUIDv7).
     pub id: String,
     /// The device's idempotency key.
@@ -34,8 +35,8 @@ pub struct ScanInput {
     pub scanned_at: DateTime<Utc>,
     /// The server's clock.
     pub recorded_at: DateTime<Utc>,
-    /// The permit id an authentic token names, or why the token is refused.
-    pub token: Result<String, DenyReason>,
+    /// The permit an authentic token names, or why the token is refused.
+    pub named_permit: Result<String, DenyReason>,
 }
 
 /// What a scan reads of its permit: what the rules decide on and what the officer is shown
@@ -145,7 +146,7 @@ fn stored_decision(decision: &str, reason: Option<&str>, flags: &str) -> Option<
     }
 }
 
-fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<ScanOutcome>> {
+fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOutcome>> {
     let seen: Option<StoredScan> = super::on_backend!(conn, |c| scans::table
         .filter(scans::nonce.eq(&input.nonce))
         .select(StoredScan::as_select())
@@ -202,7 +203,7 @@ fn replay(conn: &mut DbConnection, input: &ScanInput) -> QueryResult<Option<Scan
 /// Scans of one permit at any gate, through any instance, are decided one after the other: on
 /// SQLite the writer holds the database's write lock (`BEGIN IMMEDIATE`) before the replay check;
 /// on PostgreSQL the holder's presence row is locked first (an UPDATE), then read and decided on.
-pub fn record(tx: &mut WriteTx<'_>, input: &ScanInput) -> QueryResult<ScanOutcome> {
+pub fn record(tx: &mut WriteTx<'_>, input: &NewScan) -> QueryResult<ScanOutcome> {
     let (conn, counts) = tx.parts();
     if let DbConnection::Sqlite(_) = conn {
         // No other writer can take this nonce between the replay check and the insert, and the
@@ -233,14 +234,14 @@ pub fn record(tx: &mut WriteTx<'_>, input: &ScanInput) -> QueryResult<ScanOutcom
 fn record_once(
     c: &mut DbConnection,
     counts: &mut PendingCounts,
-    input: &ScanInput,
+    input: &NewScan,
 ) -> QueryResult<ScanOutcome> {
     if let Some(replayed) = replay(c, input)? {
         return Ok(replayed);
     }
     // Whether the permit has an admitted scan in the log already.
     let mut crossed_before = false;
-    let (permit, decision) = match &input.token {
+    let (permit, decision) = match &input.named_permit {
         Err(reason) => (None, Decision::Deny(*reason)),
         Ok(permit_id) => {
             if let DbConnection::Postgres(pg) = c {

@@ -3,9 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::engine::stamp::Stamp;
 use super::schema::{login_failures, staff};
-use super::stamp::Stamp;
 use super::DbConnection;
+use crate::domain::gate::GateId;
+use crate::domain::staff::{NewAccount, Role, Staff, Username};
 
 /// A staff account as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -39,6 +41,47 @@ pub struct StaffAccess {
     pub gate_id: Option<String>,
     /// A disabled account's tokens stop working.
     pub disabled: bool,
+}
+
+/// A stored account that no longer reads as one (edited by hand).
+#[derive(Debug, thiserror::Error)]
+#[error("stored account has an invalid {0}")]
+pub struct CorruptAccount(&'static str);
+
+impl StaffAccess {
+    /// The staff member this account is, or `None` when it is disabled.
+    pub fn into_staff(self) -> Result<Option<Staff>, CorruptAccount> {
+        if self.disabled {
+            return Ok(None);
+        }
+        Ok(Some(Staff {
+            username: Username::parse(&self.username).ok_or(CorruptAccount("username"))?,
+            role: Role::parse(&self.role).ok_or(CorruptAccount("role"))?,
+            gate: match self.gate_id.as_deref() {
+                Some(id) => Some(GateId::parse(id).ok_or(CorruptAccount("gate"))?),
+                None => None,
+            },
+        }))
+    }
+}
+
+impl StaffRow {
+    /// The row of a new, enabled account made at `now` with its hashed password.
+    pub fn new(
+        account: &NewAccount,
+        password_hash: String,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        Self {
+            username: account.username.to_string(),
+            password_hash,
+            role: account.role.as_str().to_owned(),
+            gate_id: account.gate.as_ref().map(GateId::to_string),
+            disabled: false,
+            created_at: now.into(),
+            updated_at: now.into(),
+        }
+    }
 }
 
 /// Why an account was not created.

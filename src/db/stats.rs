@@ -7,12 +7,13 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
+use super::engine::prepared;
+use super::engine::stamp::Stamp;
 use super::schema::{
     daily_gate_counts as dgc, daily_nationality_counts as dnc, daily_totals as dt, permits, scans,
     stats_zones,
 };
-use super::stamp::Stamp;
-use super::{prepared, DbConnection};
+use super::DbConnection;
 use crate::domain::crossing::Direction;
 use crate::domain::stats::{
     increment, DayCounts, GateCounts, NationalityCounts, ReportRange, ScanEvent, Tally,

@@ -211,6 +211,32 @@ pub enum Decision {
     Deny(DenyReason),
 }
 
+impl Decision {
+    /// `admit` or `deny`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Admit(_) => "admit",
+            Self::Deny(_) => "deny",
+        }
+    }
+
+    /// Why denied; `None` when admitted.
+    pub fn reason(&self) -> Option<DenyReason> {
+        match self {
+            Self::Admit(_) => None,
+            Self::Deny(reason) => Some(*reason),
+        }
+    }
+
+    /// The flags of an admission; none on a denial.
+    pub fn flags(&self) -> &[Flag] {
+        match self {
+            Self::Admit(flags) => flags,
+            Self::Deny(_) => &[],
+        }
+    }
+}
+
 /// Decides a scan of an authentic token for a stored permit, at `at` (the gate device's clock),
 /// at a gate of `gate_side`. Authenticity failures are decided before this, from the token alone.
 pub fn decide(

@@ -1,7 +1,10 @@
-//! The rules of the zone: documents, permits, crossings. No HTTP, no SQL.
+//! The rules of the zone: documents, permits, gates, staff, crossings. No HTTP, no SQL.
 
 pub mod crossing;
 pub mod document;
+pub mod gate;
 pub mod permit;
+pub mod scan;
+pub mod staff;
 pub mod stats;
 pub mod violation;

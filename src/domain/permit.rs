@@ -70,6 +70,37 @@ impl PermitStatus {
     }
 }
 
+/// Longest reason for a revocation.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Why an administrator revoked a permit: 1 to 500 characters, kept with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationReason(String);
+
+impl RevocationReason {
+    /// Reads a reason (surrounding space trimmed) at field `reason`.
+    pub fn parse(raw: Option<&str>) -> Result<Self, Vec<Violation>> {
+        let reason = raw.map(str::trim).unwrap_or_default();
+        let code = if reason.is_empty() {
+            ViolationCode::Required
+        } else if reason.chars().count() > MAX_REASON_CHARS {
+            ViolationCode::InvalidLength
+        } else {
+            return Ok(Self(reason.to_owned()));
+        };
+        Err(vec![Violation::new(
+            "reason",
+            code,
+            format!("a reason of 1 to {MAX_REASON_CHARS} characters"),
+        )])
+    }
+
+    /// The reason's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The limits a visit must respect.
 #[derive(Debug, Clone, Copy)]
 pub struct VisitRules {

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::crossing::Direction;
 use super::document::required_date;
+use super::gate::GateLookup;
 use super::violation::{Violation, ViolationCode, Violations};
 
 /// Longest report, in days (both ends counted).
@@ -78,6 +79,53 @@ impl DayCounts {
     }
 }
 
+/// A page of a long list: which page, and how many items on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// Page, from 1.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+}
+
+/// Highest page number accepted.
+pub const MAX_PAGE: u32 = 1_000_000;
+
+impl Paging {
+    /// Reads `page` (default 1) and `per_page` (default `default_per_page`, at most `max_per_page`).
+    pub fn parse(
+        page: Option<&str>,
+        per_page: Option<&str>,
+        default_per_page: u32,
+        max_per_page: u32,
+    ) -> Result<Self, Vec<Violation>> {
+        let mut p = Violations::default();
+        let mut number =
+            |field: &str, raw: Option<&str>, default: u32, max: u32| match raw.map(str::trim) {
+                None | Some("") => default,
+                Some(raw) => match raw.parse::<u32>() {
+                    Ok(v) if (1..=max).contains(&v) => v,
+                    _ => {
+                        p.push(
+                            field,
+                            ViolationCode::InvalidValue,
+                            format!("{field} is a whole number from 1 to {max}"),
+                        );
+                        default
+                    }
+                },
+            };
+        let page = number("page", page, 1, MAX_PAGE);
+        let per_page = number("per_page", per_page, default_per_page, max_per_page);
+        p.finish(|| Self { page, per_page })
+    }
+
+    /// Items before this page.
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+}
+
 /// What a daily report covers: local days `from..=to` in `tz`, optionally one gate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRange {
@@ -98,7 +146,7 @@ impl ReportRange {
         to: Option<&str>,
         tz: Option<&str>,
         default_tz: Tz,
-        gate_id: Option<&str>,
+        gate: GateLookup,
     ) -> Result<Self, Vec<Violation>> {
         let mut p = Violations::default();
         let from = required_date(&mut p, "from", from);
@@ -128,10 +176,9 @@ impl ReportRange {
                 );
             }
         }
-        let gate_id = gate_id
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-            .map(str::to_owned);
+        let gate_id = gate
+            .take(&mut p, "gate_id", false)
+            .map(|g| g.id.to_string());
         match (from, to, tz) {
             (Some(from), Some(to), Some(tz)) if p.is_empty() => Ok(Self {
                 from,
@@ -456,18 +503,59 @@ mod tests {
     }
 
     #[test]
+    fn paging_rules() {
+        assert_eq!(
+            Paging::parse(None, None, 50, 500),
+            Ok(Paging {
+                page: 1,
+                per_page: 50
+            })
+        );
+        assert_eq!(
+            Paging::parse(Some("3"), Some("10"), 50, 500).map(|p| p.offset()),
+            Ok(20)
+        );
+        let fields: Vec<_> = Paging::parse(Some("0"), Some("501"), 50, 500)
+            .expect_err("refused")
+            .into_iter()
+            .map(|v| (v.field, v.code))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("page".into(), ViolationCode::InvalidValue),
+                ("per_page".into(), ViolationCode::InvalidValue)
+            ]
+        );
+    }
+
+    #[test]
     fn range_rules() {
         let tz = chrono_tz::Asia::Shanghai;
         let codes = |from, to, zone| {
-            ReportRange::parse(from, to, zone, tz, None)
+            ReportRange::parse(from, to, zone, tz, GateLookup::NotGiven)
                 .expect_err("refused")
                 .into_iter()
                 .map(|v| (v.field, v.code))
                 .collect::<Vec<_>>()
         };
-        assert!(ReportRange::parse(Some("2025-01-01"), Some("2025-12-31"), None, tz, None).is_ok());
+        assert!(ReportRange::parse(
+            Some("2025-01-01"),
+            Some("2025-12-31"),
+            None,
+            tz,
+            GateLookup::NotGiven
+        )
+        .is_ok());
         assert!(
-            ReportRange::parse(Some("2024-01-01"), Some("2024-12-31"), None, tz, None).is_ok(),
+            ReportRange::parse(
+                Some("2024-01-01"),
+                Some("2024-12-31"),
+                None,
+                tz,
+                GateLookup::NotGiven
+            )
+            .is_ok(),
             "366 days"
         );
         assert_eq!(

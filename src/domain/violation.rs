@@ -33,9 +33,42 @@ pub enum ViolationCode {
     TooFarAhead,
     /// Dates in the wrong order.
     InvalidRange,
+    /// An instant outside the window allowed around the server's clock.
+    OutOfRange,
+    /// A gate id that names no gate.
+    UnknownGate,
+    /// A JSON value of the wrong type (a number where a string belongs).
+    InvalidType,
+    /// A field the request does not have.
+    UnknownField,
+    /// A query string that cannot be read.
+    InvalidQuery,
 }
 
 impl ViolationCode {
+    /// Every code, in the order `docs/errors.md` lists them.
+    pub const ALL: [Self; 19] = [
+        Self::Required,
+        Self::InvalidLength,
+        Self::InvalidCharacter,
+        Self::InvalidCheckDigit,
+        Self::InvalidDate,
+        Self::InvalidValue,
+        Self::Mismatch,
+        Self::UnsupportedDocument,
+        Self::DateInFuture,
+        Self::DateInPast,
+        Self::Expired,
+        Self::TooLong,
+        Self::TooFarAhead,
+        Self::InvalidRange,
+        Self::OutOfRange,
+        Self::UnknownGate,
+        Self::InvalidType,
+        Self::UnknownField,
+        Self::InvalidQuery,
+    ];
+
     /// The stable code clients see.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,7 +86,18 @@ impl ViolationCode {
             Self::TooLong => "too_long",
             Self::TooFarAhead => "too_far_ahead",
             Self::InvalidRange => "invalid_range",
+            Self::OutOfRange => "out_of_range",
+            Self::UnknownGate => "unknown_gate",
+            Self::InvalidType => "invalid_type",
+            Self::UnknownField => "unknown_field",
+            Self::InvalidQuery => "invalid_query",
         }
+    }
+}
+
+impl serde::Serialize for ViolationCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

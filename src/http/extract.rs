@@ -10,7 +10,8 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use super::problem::{ApiError, FieldError};
-use super::AppState;
+use crate::app::Core;
+use crate::domain::violation::ViolationCode;
 
 /// A JSON body: 415 unless `application/json`, 413 over the limit, 400 if not JSON, 422 if of the wrong shape.
 #[derive(Debug)]
@@ -23,7 +24,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let content_type_ok = is_json_content_type(req);
         let limit = req
-            .app_data::<Data<AppState>>()
+            .app_data::<Data<Core>>()
             .map_or(64 * 1024, |state| state.config.body_limit_bytes);
         let declared = req
             .headers()
@@ -71,17 +72,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             };
         }
         let (code, message) = if inner.starts_with("missing field") {
-            ("required", inner)
+            (ViolationCode::Required, inner)
         } else if inner.starts_with("unknown field") {
             // "unknown field `x`, expected one of ...": names only, no values.
-            ("unknown_field", inner)
+            (ViolationCode::UnknownField, inner)
         } else {
             // serde quotes the offending value ("invalid type: integer `12345678`, expected a
             // string"); it may be personal data, and errors are logged, so keep only what was expected.
             let expected = inner
                 .split_once(", expected ")
                 .map_or("a value of another type", |(_, e)| e);
-            ("invalid_type", format!("expected {expected}"))
+            (ViolationCode::InvalidType, format!("expected {expected}"))
         };
         ApiError::Invalid(vec![FieldError::new(field, code, message)])
     })
@@ -129,14 +130,14 @@ mod tests {
         match parse_json::<Sample>(br#"{"visit":{"from":5}}"#) {
             Err(ApiError::Invalid(errors)) => {
                 assert_eq!(errors[0].field, "visit.from");
-                assert_eq!(errors[0].code, "invalid_type");
+                assert_eq!(errors[0].code, ViolationCode::InvalidType);
                 assert_eq!(errors[0].message, "expected a string");
             }
             other => panic!("expected 422, got {other:?}"),
         }
         match parse_json::<Sample>(br#"{"visit":{}}"#) {
             Err(ApiError::Invalid(errors)) => {
-                assert_eq!(errors[0].code, "required");
+                assert_eq!(errors[0].code, ViolationCode::Required);
                 assert_eq!(errors[0].field, "visit.from");
             }
             other => panic!("expected 422, got {other:?}"),

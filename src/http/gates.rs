@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::auth::Staff;
 use super::extract::ApiJson;
-use super::problem::{ApiError, FieldError, Problem};
-use super::AppState;
-use crate::db::gates::{self, GateRow};
-use crate::domain::crossing::Side;
+use super::problem::{responses, ApiError, Problem};
+use crate::app::gates as gate_use;
+use crate::app::Core;
+use crate::db::gates::GateRow;
+use crate::domain::gate::NewGateInput;
+use crate::domain::staff::{Admin, Staff};
 
 /// A gate.
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,117 +57,40 @@ pub struct NewGate {
     pub name: Option<String>,
 }
 
+impl From<NewGate> for NewGateInput {
+    fn from(gate: NewGate) -> Self {
+        Self {
+            id: gate.id,
+            side: gate.side,
+            time_zone: gate.time_zone,
+            name: gate.name,
+        }
+    }
+}
+
 /// Every gate.
 #[utoipa::path(get, path = "/api/v1/gates", tag = "staff", security(("bearer" = [])),
-    responses((status = 200, description = "The gates", body = [GateView]),
-              (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The gates", body = [GateView]), responses::NotLoggedIn))]
 #[get("/api/v1/gates")]
-pub async fn list_gates(
-    state: web::Data<AppState>,
-    _staff: Staff,
-) -> Result<HttpResponse, ApiError> {
-    let rows = state.store.read(|conn| Ok(gates::all(conn)?)).await?;
+pub async fn list_gates(core: web::Data<Core>, _staff: Staff) -> Result<HttpResponse, ApiError> {
+    let rows = gate_use::list(&core).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(GateView::from).collect::<Vec<_>>()))
 }
 
 /// Add a gate on one side.
 #[utoipa::path(post, path = "/api/v1/gates", tag = "staff", request_body = NewGate, security(("bearer" = [])),
     responses((status = 201, description = "Added", body = GateView),
-              (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+              responses::NotLoggedIn,
+              responses::NotAdmin,
               (status = 409, description = "The id is taken", body = Problem, content_type = "application/problem+json"),
-              (status = 422, description = "Every problem with the fields", body = Problem, content_type = "application/problem+json")))]
+              responses::BadBody))]
 #[post("/api/v1/gates")]
 pub async fn create_gate(
-    state: web::Data<AppState>,
-    staff: Staff,
+    core: web::Data<Core>,
+    admin: Admin,
     body: ApiJson<NewGate>,
 ) -> Result<HttpResponse, ApiError> {
-    staff.require_admin()?;
-    let gate = body.0;
-    let mut errors = Vec::new();
-    let id = gate
-        .id
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_owned();
-    if !(2..=16).contains(&id.len())
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-    {
-        errors.push(FieldError::new(
-            "id",
-            if gate.id.is_none() {
-                "required"
-            } else {
-                "invalid_value"
-            },
-            "2 to 16 characters: A-Z, 0-9, '-'",
-        ));
-    }
-    let side = gate.side.as_deref().and_then(Side::parse);
-    if side.is_none() {
-        errors.push(FieldError::new(
-            "side",
-            if gate.side.is_none() {
-                "required"
-            } else {
-                "invalid_value"
-            },
-            "side is CHN or KAZ",
-        ));
-    }
-    let time_zone = match (gate.time_zone.as_deref(), side) {
-        (Some(tz), _) => match tz.trim().parse::<chrono_tz::Tz>() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                errors.push(FieldError::new(
-                    "time_zone",
-                    "invalid_value",
-                    "not an IANA time zone",
-                ));
-                None
-            }
-        },
-        (None, Some(side)) => Some(side.default_time_zone()),
-        (None, None) => None,
-    };
-    let name = gate
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(&id)
-        .to_owned();
-    if name.chars().count() > 100 {
-        errors.push(FieldError::new(
-            "name",
-            "invalid_length",
-            "at most 100 characters",
-        ));
-    }
-    let (Some(side), Some(time_zone)) = (side, time_zone) else {
-        return Err(ApiError::Invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    let row = GateRow {
-        id,
-        side: side.as_str().into(),
-        time_zone: time_zone.name().into(),
-        name,
-        created_at: state.clock.now().naive_utc(),
-    };
-    let stored = row.clone();
-    let added = state
-        .store
-        .write(move |conn| Ok(gates::insert(conn, &stored)?))
-        .await?;
-    if !added {
-        return Err(ApiError::Conflict("A gate with this id exists.".into()));
-    }
+    let row = gate_use::create(&core, &admin, body.0.into()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/gates"))
         .json(GateView::from(row)))

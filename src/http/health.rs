@@ -1,13 +1,11 @@
 //! Liveness and readiness probes.
 
-use std::time::Duration;
-
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::problem::ApiError;
-use super::AppState;
+use crate::app::{keys as key_use, Core};
 
 /// Health answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,14 +29,7 @@ pub async fn healthz() -> HttpResponse {
         (status = 503, description = "The database is unreachable or not migrated yet",
             body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if !state.store.is_migrated() {
-        return Err(ApiError::Unavailable("schema not migrated yet".into()));
-    }
-    state
-        .store
-        .ping(Duration::from_secs(2))
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+pub async fn readyz(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    key_use::ready(&core).await?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }

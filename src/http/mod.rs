@@ -1,4 +1,4 @@
-//! The HTTP interface: routes, extractors, problem answers and the server itself.
+//! The JSON API: requests turned into use-case input, results into answers; and the server itself.
 
 pub mod auth;
 pub mod extract;
@@ -13,72 +13,15 @@ mod server;
 pub mod stats;
 pub mod users;
 
-use std::sync::Arc;
-
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpResponse};
 
-pub use server::{Application, StartError};
+pub use server::{Server, StartError};
 
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::crypto::keyring::KeyRing;
-use crate::crypto::password::PasswordHasher;
-use crate::db::gates::GateRow;
-use crate::db::Store;
 use problem::{problem_for_status, ApiError, PROBLEM_JSON};
-
-/// What every handler can reach.
-#[derive(Debug)]
-pub struct AppState {
-    /// Checked configuration.
-    pub config: Config,
-    /// The database.
-    pub store: Store,
-    /// The source of now.
-    pub clock: Arc<dyn Clock>,
-    /// Opened signing keys.
-    pub keys: Arc<KeyRing>,
-    /// Permit tokens whose signature has been checked.
-    pub verified_tokens: crate::crypto::permit_token::VerifiedTokens,
-    /// Staff password hashing.
-    pub passwords: PasswordHasher,
-    /// Gates seen so far. A gate never changes or goes away once added, so a cached one is
-    /// always right; an unknown id is looked up in the database (another instance may have added it).
-    pub gates: std::sync::RwLock<std::collections::HashMap<String, GateRow>>,
-}
-
-impl AppState {
-    /// The gate `id`, from the cache or the database.
-    pub async fn gate(&self, id: &str) -> Result<Option<GateRow>, ApiError> {
-        if let Some(gate) = self.gates.read().unwrap_or_else(|p| p.into_inner()).get(id) {
-            return Ok(Some(gate.clone()));
-        }
-        let key = id.to_owned();
-        let gate = self
-            .store
-            .read(move |conn| Ok(crate::db::gates::find(conn, &key)?))
-            .await?;
-        if let Some(gate) = &gate {
-            self.gates
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(gate.id.clone(), gate.clone());
-        }
-        Ok(gate)
-    }
-
-    /// Today's date in the zone's calendar.
-    pub fn zone_today(&self) -> chrono::NaiveDate {
-        self.clock
-            .now()
-            .with_timezone(&self.config.zone_tz)
-            .date_naive()
-    }
-}
 
 /// Registers every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {

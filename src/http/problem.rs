@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::StoreError;
-use crate::domain::violation::Violation;
+use crate::app::{self, Cause, Chain};
+use crate::domain::violation::{Violation, ViolationCode};
 
 /// Media type of every error answer.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -17,24 +17,27 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct FieldError {
     /// Dotted path of the field, e.g. `document.number`.
     pub field: String,
-    /// Stable machine-readable code, e.g. `invalid_check_digit`.
-    pub code: String,
+    /// Stable machine-readable code, e.g. `invalid_check_digit` (listed in `docs/errors.md`).
+    #[schema(value_type = String)]
+    pub code: ViolationCode,
     /// Human-readable explanation.
     pub message: String,
 }
 
 impl FieldError {
     /// A problem with `field`.
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(field: impl Into<String>, code: ViolationCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
-            code: code.into(),
+            code,
             message: message.into(),
         }
+    }
+}
+
+impl From<Violation> for FieldError {
+    fn from(v: Violation) -> Self {
+        Self::new(v.field, v.code, v.message)
     }
 }
 
@@ -97,22 +100,27 @@ pub enum ApiError {
         /// Seconds until a retry may succeed.
         retry_after_secs: u64,
     },
-    /// The database cannot be reached.
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
+    /// The database (or what the service needs from it) cannot be had now.
+    #[error("service unavailable")]
+    Unavailable(#[source] Cause),
     /// A fault of ours; the cause goes to the log only.
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Cause),
 }
 
 impl ApiError {
     /// One field problem as a 422.
     pub fn invalid(
         field: impl Into<String>,
-        code: impl Into<String>,
+        code: ViolationCode,
         message: impl Into<String>,
     ) -> Self {
         Self::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    /// A fault of ours caused by `cause`.
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Self::Internal(cause.into())
     }
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
@@ -180,8 +188,8 @@ pub fn problem_for_status(status: StatusCode) -> Problem {
             ApiError::Unauthorized("Missing or invalid credentials.".into())
         }
         StatusCode::FORBIDDEN => ApiError::Forbidden("Not allowed.".into()),
-        StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable(String::new()),
-        s if s.is_server_error() => ApiError::Internal(String::new()),
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable("framework answer".into()),
+        s if s.is_server_error() => ApiError::internal("framework answer"),
         _ => ApiError::BadRequest("The request could not be understood.".into()),
     };
     let mut problem = error.problem();
@@ -212,8 +220,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         match self {
-            Self::Internal(cause) => tracing::error!(cause = %cause, "request failed"),
-            Self::Unavailable(cause) => tracing::warn!(cause = %cause, "database unavailable"),
+            Self::Internal(cause) => tracing::error!(cause = %Chain(&**cause), "request failed"),
+            Self::Unavailable(cause) => {
+                tracing::warn!(cause = %Chain(&**cause), "service unavailable")
+            }
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -231,37 +241,91 @@ impl ResponseError for ApiError {
 impl From<Vec<Violation>> for ApiError {
     /// Every broken rule the domain found, as one 422.
     fn from(violations: Vec<Violation>) -> Self {
-        Self::Invalid(
-            violations
-                .into_iter()
-                .map(|v| FieldError::new(v.field, v.code.as_str(), v.message))
-                .collect(),
-        )
+        Self::Invalid(violations.into_iter().map(FieldError::from).collect())
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
+impl From<app::Error> for ApiError {
+    fn from(error: app::Error) -> Self {
+        use app::Error as E;
         match error {
-            StoreError::Unavailable(e) => Self::Unavailable(e.to_string()),
-            // Not stored: the client may send it again (scans carry a nonce, so a retry is safe).
-            StoreError::Writer(e) => Self::Unavailable(e),
-            StoreError::Query(e) => e.into(),
-            other => Self::Internal(other.to_string()),
+            E::Invalid(violations) => violations.into(),
+            E::NotFound => Self::NotFound,
+            E::Conflict(conflict) => Self::Conflict(conflict.to_string()),
+            E::Unauthenticated(why) => Self::Unauthorized(why.to_string()),
+            E::Forbidden(refusal) => Self::Forbidden(refusal.to_string()),
+            E::Throttled { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
+            E::Unavailable(cause) => Self::Unavailable(cause),
+            E::Internal(cause) => Self::Internal(cause),
         }
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match error {
-            // The server went away mid-request: the client may retry.
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | Error::BrokenTransactionManager => Self::Unavailable(error.to_string()),
-            other => Self::Internal(other.to_string()),
-        }
+/// The problem answers many operations share, for their OpenAPI annotations.
+pub mod responses {
+    use utoipa::IntoResponses;
+
+    use super::Problem;
+
+    /// 401: the caller is not logged in.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 401,
+        description = "Not logged in, or the token is invalid, expired or its account disabled",
+        content_type = "application/problem+json"
+    )]
+    pub struct NotLoggedIn(#[to_schema] pub Problem);
+
+    /// 403: logged in, but not an administrator.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "Not an administrator",
+        content_type = "application/problem+json"
+    )]
+    pub struct NotAdmin(#[to_schema] pub Problem);
+
+    /// The answers to a JSON body that cannot be taken.
+    #[derive(IntoResponses)]
+    pub enum BadBody {
+        /// 400.
+        #[response(
+            status = 400,
+            description = "The body is not JSON",
+            content_type = "application/problem+json"
+        )]
+        Malformed(#[to_schema] Problem),
+        /// 413.
+        #[response(
+            status = 413,
+            description = "The body is over the limit",
+            content_type = "application/problem+json"
+        )]
+        TooLarge(#[to_schema] Problem),
+        /// 415.
+        #[response(
+            status = 415,
+            description = "The body is not application/json",
+            content_type = "application/problem+json"
+        )]
+        NotJson(#[to_schema] Problem),
+        /// 422.
+        #[response(
+            status = 422,
+            description = "Every problem with the fields",
+            content_type = "application/problem+json"
+        )]
+        Invalid(#[to_schema] Problem),
     }
+
+    /// 404: nothing there, or nothing the caller may see.
+    #[derive(IntoResponses)]
+    #[response(
+        status = 404,
+        description = "Not found (or not for the caller to see)",
+        content_type = "application/problem+json"
+    )]
+    pub struct NotFound(#[to_schema] pub Problem);
 }
 
 #[cfg(test)]
@@ -270,7 +334,7 @@ mod tests {
 
     #[test]
     fn internal_errors_say_nothing_internal() {
-        let problem = ApiError::Internal("password=hunter2 at db.rs:12".into()).problem();
+        let problem = ApiError::internal("password=hunter2 at db.rs:12").problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("hunter2"));
     }
@@ -278,8 +342,8 @@ mod tests {
     #[test]
     fn invalid_lists_every_field() {
         let error = ApiError::Invalid(vec![
-            FieldError::new("a", "x", "m"),
-            FieldError::new("b", "y", "n"),
+            FieldError::new("a", ViolationCode::Required, "m"),
+            FieldError::new("b", ViolationCode::InvalidValue, "n"),
         ]);
         let problem = error.problem();
         assert_eq!(problem.status, 422);

@@ -4,19 +4,18 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::Service;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use super::problem::ApiError;
-use super::{not_found, problem_safety_net, routes, AppState};
+use super::{not_found, problem_safety_net, routes};
+use crate::app::Core;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::crypto::keyring::KeyRing;
-use crate::crypto::password::PasswordHasher;
-use crate::crypto::permit_token::{VerifiedTokens, VERIFIED_TOKENS};
 use crate::db::Store;
+use crate::domain::violation::ViolationCode;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -29,9 +28,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
-    /// The key-encryption key could not be loaded.
-    #[error("{0}")]
-    Keys(String),
+    /// The keys, password hasher or store could not be opened.
+    #[error(transparent)]
+    Open(#[from] crate::app::OpenError),
     /// The server could not be set up.
     #[error("cannot start the HTTP server: {0}")]
     Server(#[source] std::io::Error),
@@ -40,14 +39,14 @@ pub enum StartError {
 /// Longest a stopping service waits for its workers to let go of the store.
 const STORE_CLOSE_WAIT: Duration = Duration::from_secs(10);
 
-/// A bound, ready-to-run service.
-pub struct Application {
+/// The service, bound to its address and ready to run.
+pub struct Server {
     port: u16,
-    server: Server,
+    server: actix_web::dev::Server,
     store: Store,
 }
 
-impl Application {
+impl Server {
     /// Binds the configured address, opens the store and starts migrating it in the background.
     pub fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let listener = TcpListener::bind(config.bind).map_err(|source| StartError::Bind {
@@ -55,45 +54,15 @@ impl Application {
             source,
         })?;
         let port = listener.local_addr().map_err(StartError::Server)?.port();
-        let kek = config
-            .load_key_encryption_key()
-            .map_err(|e| StartError::Keys(e.to_string()))?;
-        let keys = Arc::new(KeyRing::new(kek));
-        let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)
-            .map_err(|e| StartError::Keys(e.to_string()))?;
-        let store = Store::open(&config);
-        {
-            let (keys, clock) = (keys.clone(), clock.clone());
-            let zones = config.stats_time_zones.clone();
-            store.migrate_in_background(move |conn| {
-                let now = clock.now().naive_utc();
-                crate::db::keys::ensure_active(conn, &keys, now).map_err(|e| e.to_string())?;
-                crate::db::keys::ensure_session_key(conn, &keys, now).map_err(|e| e.to_string())?;
-                for tz in &zones {
-                    if crate::db::stats::add_zone(conn, *tz, now).map_err(|e| e.to_string())? {
-                        tracing::info!(
-                            time_zone = tz.name(),
-                            "daily counts now kept for this time zone"
-                        );
-                    }
-                }
-                Ok(())
-            });
-        }
-        let state = web::Data::new(AppState {
-            config,
-            store: store.clone(),
-            clock,
-            keys,
-            verified_tokens: VerifiedTokens::new(VERIFIED_TOKENS),
-            passwords,
-            gates: Default::default(),
-        });
+        let core = web::Data::new(Core::open(config, clock)?);
+        Core::prepare_in_background(core.clone().into_inner());
+        let store = core.store.clone();
+        let state = core;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    ApiError::invalid("query", "invalid_query", err.to_string()).into()
+                    ApiError::invalid("query", ViolationCode::InvalidQuery, err.to_string()).into()
                 }))
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),

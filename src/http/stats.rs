@@ -9,11 +9,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Staff;
-use super::problem::{ApiError, FieldError, Problem};
-use super::AppState;
-use crate::db::stats;
-use crate::domain::stats::{DayCounts, ReportRange};
+use super::problem::{responses, ApiError, Problem};
+use crate::app::reports::{self as report_use, DailyInput, OccupancyReport};
+use crate::app::Core;
+use crate::domain::staff::Admin;
+use crate::domain::stats::DayCounts;
 
 /// The range of a daily report.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -58,96 +58,77 @@ pub struct DailyReport {
     pub totals: DayCounts,
 }
 
+impl From<DailyQuery> for DailyInput {
+    fn from(q: DailyQuery) -> Self {
+        Self {
+            from: q.from,
+            to: q.to,
+            tz: q.tz,
+            gate_id: q.gate_id,
+        }
+    }
+}
+
+impl From<report_use::DailyReport> for DailyReport {
+    fn from(report: report_use::DailyReport) -> Self {
+        Self {
+            tz: report.range.tz.name().to_owned(),
+            from: report.range.from,
+            to: report.range.to,
+            gate_id: report.range.gate_id,
+            source: report.source.as_str(),
+            days: report
+                .days
+                .into_iter()
+                .map(|(date, counts)| DayView { date, counts })
+                .collect(),
+            totals: report.totals,
+        }
+    }
+}
+
 /// Daily counts of the crossing log in a time zone.
 #[utoipa::path(get, path = "/api/v1/stats/daily", tag = "reports", params(DailyQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "One element per local day; with `Accept: text/csv`, the days as CSV", body = DailyReport),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        responses::NotLoggedIn,
+        responses::NotAdmin,
         (status = 422, description = "Over 366 days, `from` after `to`, a malformed date, an unknown time zone or gate", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/api/v1/stats/daily")]
 pub async fn daily(
-    state: web::Data<AppState>,
-    staff: Staff,
+    core: web::Data<Core>,
+    admin: Admin,
     req: HttpRequest,
     query: web::Query<DailyQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    staff.require_admin()?;
-    let q = query.into_inner();
-    let mut range = ReportRange::parse(
-        q.from.as_deref(),
-        q.to.as_deref(),
-        q.tz.as_deref(),
-        state.config.zone_tz,
-        q.gate_id.as_deref(),
+    let report =
+        DailyReport::from(report_use::daily(&core, &admin, query.into_inner().into()).await?);
+    if !wants_csv(&req) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", csv_file_name(&report)),
+        ))
+        .body(to_csv(&report)))
+}
+
+/// `borderpass-daily-FROM-TO-ZONE[-GATE].csv`
+fn csv_file_name(report: &DailyReport) -> String {
+    format!(
+        "borderpass-daily-{}-{}-{}{}.csv",
+        report.from,
+        report.to,
+        report.tz.replace('/', "_"),
+        report
+            .gate_id
+            .as_deref()
+            .map(|g| format!("-{g}"))
+            .unwrap_or_default()
     )
-    .map_err(ApiError::from);
-    if let Some(gate) = q
-        .gate_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|g| !g.is_empty())
-    {
-        if state.gate(gate).await?.is_none() {
-            let unknown = FieldError::new("gate_id", "unknown_gate", "no gate has this id");
-            range = match range {
-                Err(ApiError::Invalid(mut errors)) => {
-                    errors.push(unknown);
-                    Err(ApiError::Invalid(errors))
-                }
-                _ => Err(ApiError::Invalid(vec![unknown])),
-            };
-        }
-    }
-    let range = range?;
-    let wanted = range.clone();
-    let (days, source) = state
-        .store
-        .read(move |conn| {
-            Ok(match stats::read_aggregated(conn, &wanted)? {
-                Some(days) => (days, "aggregates"),
-                None => (stats::count_from_log(conn, &wanted)?, "log"),
-            })
-        })
-        .await?;
-    let mut totals = DayCounts::default();
-    for (_, counts) in &days {
-        totals.add(counts);
-    }
-    let report = DailyReport {
-        tz: range.tz.name().to_owned(),
-        from: range.from,
-        to: range.to,
-        gate_id: range.gate_id.clone(),
-        source,
-        days: days
-            .into_iter()
-            .map(|(date, counts)| DayView { date, counts })
-            .collect(),
-        totals,
-    };
-    if wants_csv(&req) {
-        let file = format!(
-            "borderpass-daily-{}-{}-{}{}.csv",
-            report.from,
-            report.to,
-            report.tz.replace('/', "_"),
-            report
-                .gate_id
-                .as_deref()
-                .map(|g| format!("-{g}"))
-                .unwrap_or_default()
-        );
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ))
-            .body(to_csv(&report)));
-    }
-    Ok(HttpResponse::Ok().json(report))
 }
 
 fn wants_csv(req: &HttpRequest) -> bool {
@@ -247,26 +228,38 @@ pub struct OccupancyView {
     pub overstays: OverstayPage,
 }
 
-fn page_param(
-    field: &str,
-    raw: Option<&str>,
-    default: u32,
-    max: u32,
-    errors: &mut Vec<FieldError>,
-) -> u32 {
-    match raw.map(str::trim) {
-        None | Some("") => default,
-        Some(raw) => match raw.parse::<u32>() {
-            Ok(v) if (1..=max).contains(&v) => v,
-            _ => {
-                errors.push(FieldError::new(
-                    field,
-                    "invalid_value",
-                    format!("{field} is a whole number from 1 to {max}"),
-                ));
-                default
-            }
-        },
+impl From<OccupancyReport> for OccupancyView {
+    fn from(report: OccupancyReport) -> Self {
+        let now = report.as_of;
+        let items = report
+            .overstays
+            .into_iter()
+            .map(|r| OverstayView {
+                overdue_hours: (now - r.valid_until.and_utc()).num_hours(),
+                permit_id: r.permit_id,
+                surname: r.surname,
+                given_names: r.given_names,
+                nationality: r.nationality,
+                side: r.side,
+                gate_id: r.gate_id,
+                inside_since: r.since.map(|t| t.and_utc()),
+                valid_until: r.valid_until.and_utc(),
+                status: r.status,
+            })
+            .collect();
+        Self {
+            as_of: now,
+            inside: report.counts.inside,
+            by_side: report.counts.by_side,
+            by_nationality: report.counts.by_nationality,
+            overstaying: report.counts.overstaying,
+            overstays: OverstayPage {
+                page: report.paging.page,
+                per_page: report.paging.per_page,
+                total: report.counts.overstaying,
+                items,
+            },
+        }
     }
 }
 
@@ -274,65 +267,20 @@ fn page_param(
 #[utoipa::path(get, path = "/api/v1/stats/occupancy", tag = "reports", params(OccupancyQuery), security(("bearer" = [])),
     responses(
         (status = 200, description = "Counts now, and a page of overstays", body = OccupancyView),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        responses::NotLoggedIn,
+        responses::NotAdmin,
         (status = 422, description = "Bad paging", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/api/v1/stats/occupancy")]
 pub async fn occupancy(
-    state: web::Data<AppState>,
-    staff: Staff,
+    core: web::Data<Core>,
+    admin: Admin,
     query: web::Query<OccupancyQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    staff.require_admin()?;
-    let mut errors = Vec::new();
-    let page = page_param("page", query.page.as_deref(), 1, 1_000_000, &mut errors);
-    let per_page = page_param("per_page", query.per_page.as_deref(), 50, 500, &mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    let now = state.clock.now();
-    let at = now.naive_utc();
-    let (counts, rows) = state
-        .store
-        .read(move |conn| {
-            let counts = stats::occupancy(conn, at)?;
-            let rows = stats::overstays(
-                conn,
-                at,
-                i64::from(page - 1) * i64::from(per_page),
-                i64::from(per_page),
-            )?;
-            Ok((counts, rows))
-        })
-        .await?;
-    let items = rows
-        .into_iter()
-        .map(|r| OverstayView {
-            overdue_hours: (now - r.valid_until.and_utc()).num_hours(),
-            permit_id: r.permit_id,
-            surname: r.surname,
-            given_names: r.given_names,
-            nationality: r.nationality,
-            side: r.side,
-            gate_id: r.gate_id,
-            inside_since: r.since.map(|t| t.and_utc()),
-            valid_until: r.valid_until.and_utc(),
-            status: r.status,
-        })
-        .collect();
+    let q = query.into_inner();
+    let report =
+        report_use::occupancy(&core, &admin, q.page.as_deref(), q.per_page.as_deref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(OccupancyView {
-            as_of: now,
-            inside: counts.inside,
-            by_side: counts.by_side,
-            by_nationality: counts.by_nationality,
-            overstaying: counts.overstaying,
-            overstays: OverstayPage {
-                page,
-                per_page,
-                total: counts.overstaying,
-                items,
-            },
-        }))
+        .json(OccupancyView::from(report)))
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use borderpass::clock::ManualClock;
 use borderpass::config::{Config, RawSettings};
-use borderpass::http::Application;
+use borderpass::http::Server;
 use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 
@@ -164,7 +164,7 @@ async fn start_owning(
 ) -> TestApp {
     let config = Config::from_raw(settings.clone()).expect("valid test configuration");
     let clock = Arc::new(ManualClock::new(test_start_instant()));
-    let app = Application::build(config.clone(), clock.clone()).expect("service starts");
+    let app = Server::build(config.clone(), clock.clone()).expect("service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());

@@ -1,7 +1,7 @@
 //! The write path: each write is all or nothing, a failing write spoils no other, answers come after commit.
 
 use borderpass::config::DatabaseUrl;
-use borderpass::db::group_commit::RESTART_EVERY;
+use borderpass::db::engine::group_commit::RESTART_EVERY;
 use borderpass::db::{stats, Store, StoreError};
 use chrono::TimeZone;
 use diesel::sql_types::BigInt;

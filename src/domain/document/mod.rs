@@ -444,6 +444,17 @@ impl TravelDocument {
     pub fn number(&self) -> &str {
         &self.number
     }
+
+    /// `type:issuing_country:number`: names one document, whatever its holder typed around it.
+    pub fn key(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.kind().api_type(),
+            self.issuing_country(),
+            self.number()
+        )
+    }
+
     /// Nationality.
     pub fn nationality(&self) -> &CountryCode {
         &self.nationality

@@ -11,6 +11,10 @@ const REGIONS: &[u8] = &[
     53, 54, 61, 62, 63, 64, 65,
 ];
 
+/// Region codes of the residence permits for Hong Kong (81), Macao (82) and Taiwan (83) residents
+/// living on the mainland: the same 18-character form, with the address code 810000, 820000 or 830000.
+const RESIDENCE_PERMIT_REGIONS: &[u8] = &[81, 82, 83];
+
 /// An 18-character citizen number whose region, birth date and check character are valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResidentIdNumber {
@@ -62,7 +66,16 @@ impl ResidentIdNumber {
             return Err(p.into_vec());
         }
         let digits = |r: std::ops::Range<usize>| number[r].parse::<u32>().unwrap_or(0);
-        if !REGIONS.contains(&(digits(0..2) as u8)) {
+        let region = digits(0..2) as u8;
+        if RESIDENCE_PERMIT_REGIONS.contains(&region) {
+            if digits(2..6) != 0 {
+                p.push(
+                    FIELD,
+                    ViolationCode::InvalidValue,
+                    "a residence permit number for Hong Kong, Macao or Taiwan residents starts with 810000, 820000 or 830000",
+                );
+            }
+        } else if !REGIONS.contains(&region) {
             p.push(
                 FIELD,
                 ViolationCode::InvalidValue,
@@ -203,5 +216,32 @@ mod tests {
             ViolationCode::InvalidDate
         );
         assert_eq!(code("110105194912310021"), ViolationCode::InvalidCheckDigit);
+    }
+
+    #[test]
+    fn residence_permits_of_hong_kong_macao_and_taiwan_residents() {
+        let with_check = |first17: &str| {
+            let mut number = first17.as_bytes().to_vec();
+            number.push(check_character(&number).expect("digits"));
+            String::from_utf8(number).expect("ascii")
+        };
+        for region in ["810000", "820000", "830000"] {
+            let number = with_check(&format!("{region}19900131002"));
+            let parsed = ResidentIdNumber::parse(&number, today()).expect("valid");
+            assert_eq!(
+                parsed.birth_date(),
+                NaiveDate::from_ymd_opt(1990, 1, 31).expect("date")
+            );
+            assert_eq!(parsed.sex(), Sex::Female);
+        }
+        // Only the region-wide address code is issued for these permits; 84 is no region at all.
+        for refused in ["810101", "840000"] {
+            let number = with_check(&format!("{refused}19900131002"));
+            assert_eq!(
+                ResidentIdNumber::parse(&number, today()).unwrap_err()[0].code,
+                ViolationCode::InvalidValue,
+                "{refused}"
+            );
+        }
     }
 }

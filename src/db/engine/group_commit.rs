@@ -23,10 +23,8 @@ use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 
-use super::stats::{self, PendingCounts};
-use super::{
-    log_writes, rollback_to, transaction_depth, DbConnection, DbPool, StoreError, WriteTx,
-};
+use super::{rollback_to, transaction_depth, DbConnection, DbPool, StoreError, WriteTx};
+use crate::db::stats::{self, PendingCounts};
 
 /// Most writes in one transaction: bounds the latency one commit adds to the first write in it.
 pub const MAX_BATCH: usize = 512;
@@ -294,8 +292,7 @@ fn writer(
         });
         let outcome = match (&mut *conn, counted) {
             (DbConnection::Sqlite(sqlite), Ok(())) => {
-                // The batch's log frames go to the file in a few large writes (log_writes).
-                log_writes::joined(|| AnsiTransactionManager::commit_transaction(sqlite))
+                AnsiTransactionManager::commit_transaction(sqlite)
                     .map_err(|e| format!("commit failed: {e}"))
             }
             (DbConnection::Sqlite(_), Err(e)) => Err(e),

@@ -1,0 +1,110 @@
+//! The use cases: one function for each thing a traveler, officer or administrator does, shared
+//! by the JSON API, the pages and the command line. Each takes the [`Core`] and typed input.
+
+pub mod error;
+pub mod gates;
+pub mod keys;
+pub mod permits;
+pub mod reports;
+pub mod scans;
+pub mod staff;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+pub use error::{Cause, Chain, Conflict, Error, Unauthenticated};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::keyring::KeyRing;
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::permit_token::{VerifiedTokens, VERIFIED_TOKENS};
+use crate::db::Store;
+use crate::domain::gate::Gate;
+
+/// What every use case works with: the settings, the store, the keys and the clock.
+#[derive(Debug)]
+pub struct Core {
+    /// Checked configuration.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// The source of now.
+    pub clock: Arc<dyn Clock>,
+    /// Opened signing keys.
+    pub keys: Arc<KeyRing>,
+    /// Staff password hashing.
+    pub passwords: PasswordHasher,
+    /// Permit tokens whose signature has been checked.
+    verified_tokens: VerifiedTokens,
+    /// Gates seen so far, by id. A gate never changes or goes away once added, so a cached one is
+    /// always right; an unknown id is looked up in the database (another instance may have added it).
+    gates: RwLock<HashMap<String, Gate>>,
+}
+
+/// Why the service's core could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The key-encryption key could not be loaded.
+    #[error(transparent)]
+    Keys(#[from] crate::config::ConfigError),
+    /// The password hasher's settings are refused.
+    #[error(transparent)]
+    Passwords(#[from] crate::crypto::password::HashError),
+}
+
+impl Core {
+    /// Opens what the service runs on: the key-encryption key, the password hasher and the store
+    /// (which connects when first used, so the service can start while the database is down).
+    pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Self, OpenError> {
+        let keys = Arc::new(KeyRing::new(config.load_key_encryption_key()?));
+        let passwords = PasswordHasher::new(config.argon2_memory_kib, config.argon2_iterations)?;
+        let store = Store::open(&config);
+        Ok(Self::new(config, store, clock, keys, passwords))
+    }
+
+    /// Keeps migrating the store and preparing what the service needs ([`keys::prepare`]) in the
+    /// background until both work: the database may come up after the service.
+    pub fn prepare_in_background(core: Arc<Self>) {
+        let store = core.store.clone();
+        store.migrate_in_background(move |conn| {
+            keys::prepare(&core, conn).map_err(|e| Chain(&e).to_string())
+        });
+    }
+
+    /// A core over `store`.
+    pub fn new(
+        config: Config,
+        store: Store,
+        clock: Arc<dyn Clock>,
+        keys: Arc<KeyRing>,
+        passwords: PasswordHasher,
+    ) -> Self {
+        Self {
+            config,
+            store,
+            clock,
+            keys,
+            passwords,
+            verified_tokens: VerifiedTokens::new(VERIFIED_TOKENS),
+            gates: RwLock::default(),
+        }
+    }
+
+    /// Today's date in the zone's calendar.
+    pub fn zone_today(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&self.config.zone_tz)
+            .date_naive()
+    }
+}
+
+/// Runs blocking work (hashing, QR encoding) off the async workers.
+pub(crate) async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    actix_web::rt::task::spawn_blocking(work)
+        .await
+        .map_err(Error::internal)
+}

@@ -1,0 +1,157 @@
+//! Permits: applying for one, fetching it with its access code, revoking it.
+
+use crate::crypto::access_code;
+use crate::crypto::keyring::KeyRing;
+use crate::crypto::permit_token::{self, PermitClaims};
+use crate::db::keys::{self, KeyStoreError};
+use crate::db::permits::{self, IssueError, PermitRow, Revocation};
+use crate::db::DbConnection;
+use crate::domain::document::DocumentInput;
+use crate::domain::permit::{Application, PermitId, RevocationReason, VisitRules, MAX_DAYS_AHEAD};
+use crate::domain::staff::{Admin, Staff};
+
+use super::{Conflict, Core, Error};
+
+/// An application as the traveler typed it.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationInput {
+    /// The holder's document.
+    pub document: DocumentInput,
+    /// First visit day, `YYYY-MM-DD`.
+    pub visit_from: Option<String>,
+    /// Last visit day, `YYYY-MM-DD`.
+    pub visit_until: Option<String>,
+}
+
+/// A permit just issued, with the access code that is shown only now.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The stored permit.
+    pub permit: PermitRow,
+    /// The code the traveler fetches the permit with later.
+    pub access_code: String,
+}
+
+/// The visit rules in force.
+pub fn visit_rules(core: &Core) -> VisitRules {
+    VisitRules {
+        max_stay_days: core.config.max_stay_days,
+        max_days_ahead: MAX_DAYS_AHEAD,
+    }
+}
+
+/// Checks an application and issues its permit: one per document for overlapping dates.
+pub async fn apply(core: &Core, input: ApplicationInput) -> Result<Issued, Error> {
+    let application = Application::parse(
+        &input.document,
+        input.visit_from.as_deref(),
+        input.visit_until.as_deref(),
+        core.zone_today(),
+        visit_rules(core),
+    )?;
+    let (code, code_hash) = access_code::generate().map_err(Error::internal)?;
+    let row = PermitRow::new(
+        &application,
+        core.config.zone_tz,
+        code_hash,
+        core.clock.now(),
+    );
+    let keys = core.keys.clone();
+    // Signing (tens of microseconds) runs on the reading pool, so the single SQLite writer only stores.
+    let signed = core
+        .store
+        .read(move |conn| Ok(sign(conn, &keys, row)))
+        .await??;
+    let permit = core
+        .store
+        .write(move |conn| {
+            Ok(permits::insert(conn, &signed)
+                .map(|()| signed.clone())
+                .map_err(|e| match e {
+                    IssueError::Overlap => Error::from(Conflict::OverlappingPermit),
+                    IssueError::Db(e) => e.into(),
+                }))
+        })
+        .await??;
+    tracing::info!(permit_id = %permit.id, kid = %permit.kid, "permit issued");
+    Ok(Issued {
+        permit,
+        access_code: code,
+    })
+}
+
+/// Signs a new permit's token with the active key.
+fn sign(conn: &mut DbConnection, keys: &KeyRing, mut row: PermitRow) -> Result<PermitRow, Error> {
+    // A key rotated between this and the insert is still fine: retired keys stay published while
+    // their permits are valid.
+    let key = keys::active_signing_key(conn, keys).map_err(|e| match e {
+        KeyStoreError::NoActiveKey => Error::Unavailable(e.into()),
+        other => Error::internal(other),
+    })?;
+    let claims = PermitClaims {
+        sub: row.id.clone(),
+        nbf: row.valid_from.and_utc().timestamp(),
+        exp: row.valid_until.and_utc().timestamp(),
+        n: PermitClaims::name_claim(&row.surname, &row.given_names),
+        c: row.nationality.clone(),
+        b: row.birth_date.format("%Y%m%d").to_string(),
+    };
+    row.token = permit_token::sign(&claims, &key).map_err(Error::internal)?;
+    row.kid = key.kid().to_owned();
+    Ok(row)
+}
+
+/// The permit `id` for its holder: unknown ids and wrong codes look alike, and take as long.
+pub async fn fetch(core: &Core, id: &str, code: &str) -> Result<PermitRow, Error> {
+    let id: PermitId = id.parse().map_err(|_| Error::NotFound)?;
+    let key = id.to_string();
+    let row = core
+        .store
+        .read(move |conn| Ok(permits::find(conn, &key)?))
+        .await?;
+    // Hash even when the id is unknown, so both failures take the same time.
+    let stored_hash = row.as_ref().map_or_else(
+        || access_code::hash("unknown permit"),
+        |r| r.access_code_hash.clone(),
+    );
+    let matches = access_code::matches(code, &stored_hash);
+    match row {
+        Some(row) if matches && !code.is_empty() => Ok(row),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The permit `id` for staff.
+pub async fn fetch_for_staff(core: &Core, _staff: &Staff, id: &str) -> Result<PermitRow, Error> {
+    let id: PermitId = id.parse().map_err(|_| Error::NotFound)?;
+    let key = id.to_string();
+    core.store
+        .read(move |conn| Ok(permits::find(conn, &key)?))
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Revokes a permit: entries are denied from now on; a holder inside may still leave.
+pub async fn revoke(
+    core: &Core,
+    _admin: &Admin,
+    id: &str,
+    reason: Option<&str>,
+) -> Result<PermitRow, Error> {
+    let id: PermitId = id.parse().map_err(|_| Error::NotFound)?;
+    let reason = RevocationReason::parse(reason)?;
+    let now = core.clock.now().naive_utc();
+    let key = id.to_string();
+    let outcome = core
+        .store
+        .write(move |conn| Ok(permits::revoke(conn, &key, reason.as_str(), now)?))
+        .await?;
+    match outcome {
+        Revocation::Revoked(row) => {
+            tracing::info!(permit_id = %row.id, "permit revoked");
+            Ok(row)
+        }
+        Revocation::AlreadyRevoked(_) => Err(Conflict::AlreadyRevoked.into()),
+        Revocation::Unknown => Err(Error::NotFound),
+    }
+}

@@ -1,0 +1,131 @@
+//! Gate scans: each one authenticated, decided and appended to the one crossing log.
+
+use sha2::{Digest, Sha256};
+
+use crate::crypto::permit_token;
+use crate::db::scans::{self, NewScan, ScanOutcome, ScanRecord};
+use crate::db::{keys, staff};
+use crate::domain::crossing::DenyReason;
+use crate::domain::scan::{ScanClockLimits, ScanInput, ScanRequest};
+
+use super::staff::{account_staff, StaffIdentity};
+use super::{gates, Conflict, Core, Error};
+
+/// A scan as the log answers it.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    /// The log row.
+    pub record: ScanRecord,
+    /// True when this answers a nonce seen before.
+    pub replayed: bool,
+}
+
+/// Records one scan by `identity` (an officer at their own gate, or an administrator).
+///
+/// The account is read in the write that logs the scan: one read fewer per scan, and an account
+/// disabled a moment before logs nothing.
+pub async fn record(
+    core: &Core,
+    identity: StaffIdentity,
+    input: ScanInput,
+) -> Result<Scanned, Error> {
+    let now = core.clock.now();
+    let gate = gates::lookup(core, input.gate_id.as_deref()).await?;
+    let limits = ScanClockLimits {
+        max_age: core.config.scan_max_age,
+        max_ahead: core.config.scan_max_ahead,
+    };
+    let request = ScanRequest::parse(input, gate, now, limits)?;
+    let fingerprint = crate::crypto::b64url(&Sha256::digest(
+        format!(
+            "{}|{}|{}",
+            request.token,
+            request.gate.id,
+            request.direction.as_str()
+        )
+        .as_bytes(),
+    ));
+    let scan = NewScan {
+        id: uuid::Uuid::now_v7().to_string(),
+        nonce: request.nonce.hyphenated().to_string(),
+        fingerprint,
+        gate_id: request.gate.id.to_string(),
+        side: request.gate.side,
+        direction: request.direction,
+        officer: identity.username.to_string(),
+        scanned_at: request.scanned_at,
+        recorded_at: now,
+        named_permit: authenticate_token(core, &request.token).await?,
+    };
+    let gate_id = request.gate.id;
+    let outcome = core
+        .store
+        .write(move |conn| {
+            let access = staff::access(conn, identity.username.as_str())?;
+            let allowed = account_staff(access)
+                .and_then(|staff| staff.require_gate(&gate_id).map_err(Error::from));
+            match allowed {
+                Ok(()) => Ok(Ok(scans::record(conn, &scan)?)),
+                Err(refused) => Ok(Err(refused)),
+            }
+        })
+        .await??;
+    let scanned = match outcome {
+        ScanOutcome::Recorded(record) => Scanned {
+            record,
+            replayed: false,
+        },
+        ScanOutcome::Replayed {
+            record,
+            same_scan: true,
+        } => Scanned {
+            record,
+            replayed: true,
+        },
+        ScanOutcome::Replayed {
+            same_scan: false, ..
+        } => return Err(Conflict::NonceReused.into()),
+    };
+    tracing::info!(
+        scan_id = %scanned.record.scan_id,
+        gate_id = %scanned.record.gate_id,
+        direction = %scanned.record.direction.as_str(),
+        decision = scanned.record.decision.as_str(),
+        reason = scanned.record.decision.reason().map_or("", DenyReason::as_str),
+        replayed = scanned.replayed,
+        "scan"
+    );
+    Ok(scanned)
+}
+
+/// Checks a token's signature (once per token: see [`permit_token::VerifiedTokens`]); the permit
+/// id it names, or why it is refused.
+async fn authenticate_token(core: &Core, token: &str) -> Result<Result<String, DenyReason>, Error> {
+    if let Some(permit_id) = core.verified_tokens.get(token) {
+        return Ok(Ok(permit_id));
+    }
+    let kid = match permit_token::kid_of(token) {
+        Ok(kid) => kid,
+        Err(rejection) => return Ok(Err(rejection.into())),
+    };
+    let key = match core.keys.cached_public_key(&kid) {
+        Some(key) => Some(key),
+        None => {
+            let lookup = kid.clone();
+            let key = core
+                .store
+                .read(move |conn| Ok(keys::public_key(conn, &lookup)?))
+                .await?;
+            if let Some(key) = &key {
+                core.keys.remember_public_key(key.clone());
+            }
+            key
+        }
+    };
+    Ok(permit_token::verify_signature(token, |_| key)
+        .map(|claims| {
+            core.verified_tokens.remember(token, &claims.sub);
+            claims.sub
+        })
+        .map_err(DenyReason::from))
+}

@@ -1,0 +1,408 @@
+//! The storage engine: connections to either backend, the pools, the SQLite group commit,
+//! migrations, prepared statements and timestamps. Change with care: every table relies on it.
+
+pub mod group_commit;
+pub mod migrations;
+pub mod prepared;
+pub mod stamp;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+use crate::config::{Config, DatabaseUrl};
+use crate::db::stats;
+
+/// One connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// The embedded default.
+    Sqlite(SqliteConnection),
+    /// For deployments with several instances.
+    Postgres(PgConnection),
+}
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+pub(crate) type DbPool = Pool<ConnectionManager<DbConnection>>;
+/// A connection borrowed from a pool.
+pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No connection could be had: the database is down or overloaded.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[from] diesel::r2d2::PoolError),
+    /// A statement failed.
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    /// The blocking task did not finish (the runtime is shutting down).
+    #[error("blocking database task failed: {0}")]
+    Task(String),
+    /// The SQLite writer could not run or commit a write: nothing of it is stored.
+    #[error("write not stored: {0}")]
+    Writer(String),
+}
+
+/// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
+///
+/// Every connection, the writer's too, keeps SQLite's default page cache (2 MiB): the operating
+/// system caches the file anyway, and a large cache costs the writer at every commit, where SQLite
+/// walks the whole cache after a b-tree page split (measured in docs/performance.md).
+#[derive(Debug)]
+struct SqlitePragmas;
+
+/// `temp_store = MEMORY` keeps statement and savepoint journals in memory: on disk they cost a
+/// temporary file and writes per batch (the group commit runs a batch again with a savepoint per
+/// write after a write failed, and an INSERT into a table with unique keys journals its pages).
+/// `wal_autocheckpoint = 0`: checkpoints run on their own thread, not inside the writer's commits
+/// (see [`group_commit`]); `journal_size_limit` cuts the log file back to 64 MiB when it starts over.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; \
+     PRAGMA foreign_keys = ON; \
+     PRAGMA temp_store = MEMORY; \
+     PRAGMA wal_autocheckpoint = 0; \
+     PRAGMA journal_size_limit = 67108864;";
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(SQLITE_PRAGMAS)
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A write's connection, inside the write's transaction, with the daily counts it leaves to be
+/// applied once before that transaction commits ([`stats::apply`]).
+///
+/// It dereferences to the connection, so functions that take `&mut DbConnection` accept it.
+pub struct WriteTx<'c> {
+    conn: &'c mut DbConnection,
+    counts: stats::PendingCounts,
+}
+
+impl<'c> WriteTx<'c> {
+    fn new(conn: &'c mut DbConnection) -> Self {
+        Self {
+            conn,
+            counts: stats::PendingCounts::default(),
+        }
+    }
+
+    /// The connection and the pending daily counts, to use both at once.
+    pub fn parts(&mut self) -> (&mut DbConnection, &mut stats::PendingCounts) {
+        (self.conn, &mut self.counts)
+    }
+
+    /// Runs `f` as one write in the open transaction of `conn`; its daily counts are applied by the
+    /// caller before the commit.
+    fn run<T, E>(
+        conn: &'c mut DbConnection,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+    ) -> Result<(T, stats::PendingCounts), E> {
+        let mut tx = Self::new(conn);
+        let value = f(&mut tx)?;
+        Ok((value, tx.counts))
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteTx<'_> {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
+/// How many transactions and savepoints are open on `conn`.
+pub(crate) fn transaction_depth(conn: &mut DbConnection) -> u32 {
+    let status = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+        DbConnection::Postgres(c) => AnsiTransactionManager::transaction_manager_status_mut(c),
+    };
+    status
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .map_or(0, std::num::NonZeroU32::get)
+}
+
+/// Rolls back savepoints (and at `depth` 0 the transaction) until `depth` levels are open.
+pub(crate) fn rollback_to(conn: &mut DbConnection, depth: u32) -> Result<(), String> {
+    while transaction_depth(conn) > depth {
+        let rolled_back = match conn {
+            DbConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+            DbConnection::Postgres(c) => AnsiTransactionManager::rollback_transaction(c),
+        };
+        rolled_back.map_err(|e| format!("rollback failed: {e}"))?;
+    }
+    Ok(())
+}
+
+/// What every handle on one store shares.
+#[derive(Default)]
+struct Shared {
+    /// Migrations (and the preparation after them) have been applied in this process.
+    migrated: AtomicBool,
+    /// [`Store::close`] has begun: background work stops retrying.
+    closing: AtomicBool,
+}
+
+/// The database: a single writer and a pool of readers on SQLite, one shared pool on PostgreSQL.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    writer: DbPool,
+    reader: DbPool,
+    shared: Arc<Shared>,
+    sqlite_dir: Option<PathBuf>,
+    group: Option<group_commit::GroupCommit>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Sets up the pools without connecting yet, so the service can start while the database is down.
+    pub fn open(config: &Config) -> Self {
+        // `sqlite` gives SQLite's connections their pragmas; they need no liveness check on every
+        // checkout (a file does not drop the connection the way a server can).
+        let pool = |url: String, size: u32, sqlite: Option<SqlitePragmas>| -> DbPool {
+            let builder = Pool::builder()
+                .max_size(size)
+                .min_idle(Some(0))
+                .connection_timeout(config.db_timeout)
+                .test_on_check_out(sqlite.is_none());
+            let builder = match sqlite {
+                Some(pragmas) => builder.connection_customizer(Box::new(pragmas)),
+                None => builder,
+            };
+            builder.build_unchecked(ConnectionManager::new(url))
+        };
+        let store = match &config.database {
+            DatabaseUrl::Sqlite(path) => {
+                let url = path.to_string_lossy().into_owned();
+                // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
+                let writer = pool(url.clone(), 1, Some(SqlitePragmas));
+                let reader = pool(url, config.db_pool_size, Some(SqlitePragmas));
+                let group = group_commit::GroupCommit::start(writer.clone(), reader.clone())
+                    .map_err(|e| tracing::error!(error = %e, "cannot start the writer thread"))
+                    .ok();
+                Self {
+                    backend: Backend::Sqlite,
+                    group,
+                    writer,
+                    reader,
+                    shared: Arc::default(),
+                    sqlite_dir: path
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map(PathBuf::from),
+                }
+            }
+            DatabaseUrl::Postgres(url) => {
+                let connections = pool(url.clone(), config.db_pool_size, None);
+                Self {
+                    backend: Backend::Postgres,
+                    writer: connections.clone(),
+                    reader: connections,
+                    shared: Arc::default(),
+                    sqlite_dir: None,
+                    group: None,
+                }
+            }
+        };
+        store
+    }
+
+    /// The backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Creates the SQLite file's directory; done before each attempt rather than once at start,
+    /// so a directory that becomes creatable later is picked up.
+    fn ensure_sqlite_dir(&self) -> Result<(), migrations::MigrationError> {
+        match &self.sqlite_dir {
+            Some(dir) => std::fs::create_dir_all(dir).map_err(|e| {
+                migrations::MigrationError::Failed(format!("cannot create {}: {e}", dir.display()))
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Applies pending migrations through the writer; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, migrations::MigrationError> {
+        self.migrate_with(&|_| Ok(()))
+    }
+
+    /// Applies pending migrations, then runs `prepare` on the same connection; the store counts as
+    /// migrated only when both worked.
+    fn migrate_with(
+        &self,
+        prepare: &dyn Fn(&mut DbConnection) -> Result<(), String>,
+    ) -> Result<Vec<String>, migrations::MigrationError> {
+        self.ensure_sqlite_dir()?;
+        let mut conn = self
+            .writer
+            .get()
+            .map_err(migrations::MigrationError::Unavailable)?;
+        let applied = migrations::run_pending(&mut conn)?;
+        prepare(&mut conn).map_err(migrations::MigrationError::Failed)?;
+        self.shared.migrated.store(true, Ordering::SeqCst);
+        Ok(applied)
+    }
+
+    /// Keeps trying, in the background, to migrate and then run `prepare` (e.g. make sure a
+    /// signing key exists) until both work: the database may come up after the service.
+    pub fn migrate_in_background<F>(&self, prepare: F)
+    where
+        F: Fn(&mut DbConnection) -> Result<(), String> + Send + 'static,
+    {
+        let store = self.clone();
+        let spawned = std::thread::Builder::new().name("borderpass-migrate".into()).spawn(move || {
+            let mut wait = Duration::from_millis(250);
+            loop {
+                match store.migrate_with(&prepare) {
+                    Ok(applied) => {
+                        tracing::info!(applied = applied.len(), "database schema is up to date");
+                        return;
+                    }
+                    Err(_) if store.shared.closing.load(Ordering::SeqCst) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "database not ready; will retry");
+                        std::thread::sleep(wait);
+                        wait = (wait * 2).min(Duration::from_secs(2));
+                    }
+                }
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start the migration thread");
+        }
+    }
+
+    /// Closes the store once every other handle on it is gone (request handlers on the server's
+    /// worker threads, a migration still retrying), waiting at most `wait`. Its connections are
+    /// then closed on this thread, before the process exits, and not on another thread while it
+    /// exits: libpq over TLS can crash when OpenSSL's exit handlers run under a connection being
+    /// closed or opened (diesel-rs/diesel#3441).
+    pub fn close(self, wait: Duration) {
+        self.shared.closing.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + wait;
+        while Arc::strong_count(&self.shared) > 1 {
+            if Instant::now() >= deadline {
+                tracing::warn!(
+                    handles = Arc::strong_count(&self.shared) - 1,
+                    "database handles still in use at shutdown; closing without them"
+                );
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// True once migrations have been applied in this process.
+    pub fn is_migrated(&self) -> bool {
+        self.shared.migrated.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` with a reading connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        Self::run(self.reader.clone(), None, f).await
+    }
+
+    /// Runs `f` as one write: on SQLite through the group-commit writer thread (in a transaction
+    /// shared with the writes queued beside it, answered after its commit); on PostgreSQL in a
+    /// transaction of its own on a pooled connection, on a blocking thread. Either way the write,
+    /// with the daily counts it changes, is all or nothing. `f` acts only through the connection:
+    /// on SQLite it runs again if another write of its batch fails (the batch is rolled back and
+    /// run again, each write in a savepoint of its own).
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        match &self.group {
+            Some(group) => group.write(f).await,
+            None => {
+                Self::run(self.writer.clone(), None, move |conn| {
+                    let written = catch_unwind(AssertUnwindSafe(|| {
+                        conn.transaction(|c| {
+                            let (value, counts) = WriteTx::run(c, &f)?;
+                            stats::apply(c, &counts)?;
+                            Ok(value)
+                        })
+                    }));
+                    written.unwrap_or_else(|_| {
+                        // The pool must not get the connection back inside the write's transaction.
+                        rollback_to(conn, 0).map_err(StoreError::Writer)?;
+                        Err(StoreError::Task(
+                            "a write panicked; it was rolled back".into(),
+                        ))
+                    })
+                })
+                .await
+            }
+        }
+    }
+
+    /// True when a reading connection answers `SELECT 1` within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        Self::run(self.reader.clone(), Some(timeout), |conn| {
+            conn.batch_execute("SELECT 1").map_err(StoreError::Query)
+        })
+        .await
+    }
+
+    async fn run<T, F>(pool: DbPool, timeout: Option<Duration>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        actix_web::rt::task::spawn_blocking(move || {
+            let mut conn = match timeout {
+                Some(timeout) => pool.get_timeout(timeout)?,
+                None => pool.get()?,
+            };
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// A writing connection for command-line work that runs outside the async runtime.
+    pub fn writer_blocking(&self) -> Result<PooledDb, StoreError> {
+        Ok(self.writer.get()?)
+    }
+}

@@ -1,0 +1,250 @@
+//! A scan as a gate sends it, parsed into a request the crossing log can decide.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::crossing::Direction;
+use super::gate::{Gate, GateLookup};
+use super::violation::{Violation, ViolationCode, Violations};
+
+/// Longest token text accepted (a real one is at most 331 bytes).
+pub const MAX_TOKEN_LEN: usize = 4096;
+
+/// How far a gate's clock may differ from the server's.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanClockLimits {
+    /// Furthest behind the server's clock a scan may lie.
+    pub max_age: Duration,
+    /// Furthest ahead.
+    pub max_ahead: Duration,
+}
+
+/// A scan as typed by the gate.
+#[derive(Debug, Clone, Default)]
+pub struct ScanInput {
+    /// The text the QR code holds.
+    pub token: Option<String>,
+    /// Where the scan happened.
+    pub gate_id: Option<String>,
+    /// `entry` or `exit`.
+    pub direction: Option<String>,
+    /// A UUID the device makes per scan.
+    pub nonce: Option<String>,
+    /// The device's clock (RFC 3339); now when absent.
+    pub scanned_at: Option<String>,
+}
+
+/// A scan whose fields are all valid.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// The token's text, trimmed (it may still be forged or malformed: the log decides that).
+    pub token: String,
+    /// The gate.
+    pub gate: Gate,
+    /// Entry or exit.
+    pub direction: Direction,
+    /// The device's idempotency key.
+    pub nonce: uuid::Uuid,
+    /// The device's clock.
+    pub scanned_at: DateTime<Utc>,
+}
+
+impl ScanRequest {
+    /// Checks every field at once against the server's clock `now`, with `gate` what the gate id
+    /// named; field names are the request's.
+    pub fn parse(
+        input: ScanInput,
+        gate: GateLookup,
+        now: DateTime<Utc>,
+        limits: ScanClockLimits,
+    ) -> Result<Self, Vec<Violation>> {
+        let mut p = Violations::default();
+        let token = match input.token.as_deref().map(str::trim) {
+            None => {
+                p.push("token", ViolationCode::Required, "token is required");
+                None
+            }
+            Some(token) if token.len() > MAX_TOKEN_LEN => {
+                p.push(
+                    "token",
+                    ViolationCode::InvalidLength,
+                    format!("a token has at most {MAX_TOKEN_LEN} characters"),
+                );
+                None
+            }
+            Some(token) => Some(token.to_owned()),
+        };
+        let direction = required(&mut p, "direction", input.direction.as_deref(), |raw| {
+            Direction::parse(raw).ok_or("direction is entry or exit")
+        });
+        let nonce = required(&mut p, "nonce", input.nonce.as_deref(), |raw| {
+            uuid::Uuid::parse_str(raw.trim())
+                .map_err(|_| "nonce is a UUID made by the device for each scan")
+        });
+        let scanned_at = match input.scanned_at.as_deref() {
+            None => Some(now),
+            Some(raw) => match DateTime::parse_from_rfc3339(raw.trim()) {
+                Err(_) => {
+                    p.push(
+                        "scanned_at",
+                        ViolationCode::InvalidDate,
+                        "scanned_at is an RFC 3339 instant",
+                    );
+                    None
+                }
+                Ok(t) => {
+                    let t = t.with_timezone(&Utc);
+                    if t > now + limits.max_ahead || t < now - limits.max_age {
+                        p.push(
+                            "scanned_at",
+                            ViolationCode::OutOfRange,
+                            format!(
+                                "scanned_at must lie between {} hours behind and {} seconds ahead of the server's clock",
+                                limits.max_age.num_hours(),
+                                limits.max_ahead.num_seconds()
+                            ),
+                        );
+                    }
+                    Some(t)
+                }
+            },
+        };
+        let gate = gate.take(&mut p, "gate_id", true);
+        match (token, gate, direction, nonce, scanned_at) {
+            (Some(token), Some(gate), Some(direction), Some(nonce), Some(scanned_at))
+                if p.is_empty() =>
+            {
+                Ok(Self {
+                    token,
+                    gate,
+                    direction,
+                    nonce,
+                    scanned_at,
+                })
+            }
+            _ => Err(p.into_vec()),
+        }
+    }
+}
+
+/// A required field read by `parse`: `required` when absent, `invalid_value` with its message
+/// when `parse` refuses it.
+fn required<T>(
+    p: &mut Violations,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, &'static str>,
+) -> Option<T> {
+    let Some(raw) = raw else {
+        p.push(
+            field,
+            ViolationCode::Required,
+            format!("{field} is required"),
+        );
+        return None;
+    };
+    parse(raw)
+        .map_err(|why| p.push(field, ViolationCode::InvalidValue, why))
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::crossing::Side;
+    use crate::domain::gate::GateId;
+    use chrono::TimeZone;
+
+    const LIMITS: ScanClockLimits = ScanClockLimits {
+        max_age: Duration::hours(72),
+        max_ahead: Duration::minutes(5),
+    };
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+            .single()
+            .expect("instant")
+    }
+
+    fn gate() -> GateLookup {
+        GateLookup::Found(Gate {
+            id: GateId::parse("CN-1").expect("id"),
+            side: Side::Chn,
+            time_zone: chrono_tz::Asia::Shanghai,
+            name: "CN-1".into(),
+        })
+    }
+
+    fn input(scanned_at: Option<&str>) -> ScanInput {
+        ScanInput {
+            token: Some(" a.b.c ".into()),
+            gate_id: Some("CN-1".into()),
+            direction: Some("entry".into()),
+            nonce: Some("0193a4b2-7c1e-7000-8000-000000000001".into()),
+            scanned_at: scanned_at.map(String::from),
+        }
+    }
+
+    fn codes(input: ScanInput, gate: GateLookup) -> Vec<(String, ViolationCode)> {
+        ScanRequest::parse(input, gate, now(), LIMITS)
+            .expect_err("refused")
+            .into_iter()
+            .map(|v| (v.field, v.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_scan_without_a_clock_is_now() {
+        let scan = ScanRequest::parse(input(None), gate(), now(), LIMITS).expect("valid");
+        assert_eq!(scan.scanned_at, now());
+        assert_eq!(scan.token, "a.b.c");
+        assert_eq!(scan.direction, Direction::Entry);
+    }
+
+    #[test]
+    fn the_device_clock_may_lag_72_hours_and_lead_5_minutes() {
+        assert!(
+            ScanRequest::parse(input(Some("2026-11-28T09:00:00Z")), gate(), now(), LIMITS).is_ok()
+        );
+        assert!(
+            ScanRequest::parse(input(Some("2026-12-01T09:05:00Z")), gate(), now(), LIMITS).is_ok()
+        );
+        for late_or_early in ["2026-11-28T08:59:59Z", "2026-12-01T09:05:01Z"] {
+            assert_eq!(
+                codes(input(Some(late_or_early)), gate()),
+                vec![("scanned_at".into(), ViolationCode::OutOfRange)]
+            );
+        }
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        assert_eq!(
+            codes(ScanInput::default(), GateLookup::NotGiven),
+            vec![
+                ("token".into(), ViolationCode::Required),
+                ("direction".into(), ViolationCode::Required),
+                ("nonce".into(), ViolationCode::Required),
+                ("gate_id".into(), ViolationCode::Required),
+            ]
+        );
+        assert_eq!(
+            codes(
+                ScanInput {
+                    token: Some("x".repeat(MAX_TOKEN_LEN + 1)),
+                    gate_id: Some("XX-9".into()),
+                    direction: Some("sideways".into()),
+                    nonce: Some("not-a-uuid".into()),
+                    scanned_at: Some("yesterday".into()),
+                },
+                GateLookup::Unknown
+            ),
+            vec![
+                ("token".into(), ViolationCode::InvalidLength),
+                ("direction".into(), ViolationCode::InvalidValue),
+                ("nonce".into(), ViolationCode::InvalidValue),
+                ("scanned_at".into(), ViolationCode::InvalidDate),
+                ("gate_id".into(), ViolationCode::UnknownGate),
+            ]
+        );
+    }
+}
