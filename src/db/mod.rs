@@ -1,7 +1,5 @@
-//! Storage: one code base over SQLite (embedded default) and PostgreSQL, chosen by URL.
-//!
-//! The tables' queries live in one module each (`permits`, `scans`, `staff`, `gates`, `keys`,
-//! `stats`); the engine under them (connections, group commit, migrations) is in `engine`.
+//! Storage over SQLite (embedded default) or PostgreSQL, chosen by URL: one module per table's
+//! queries, and under them the `engine` (connections, group commit, migrations).
 
 /// Runs a statement on whichever backend the connection is, bypassing the multi-backend layer.
 ///

@@ -196,3 +196,24 @@ impl Violations {
         self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_errors_md_lists_every_code_and_no_other() {
+        let doc = include_str!("../../docs/errors.md");
+        let section = doc
+            .split("## Field problem codes")
+            .nth(1)
+            .expect("docs/errors.md has the codes' section");
+        let listed: Vec<&str> = section
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|rest| rest.split('`').next())
+            .collect();
+        let known: Vec<&str> = ViolationCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, known);
+    }
+}

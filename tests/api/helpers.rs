@@ -489,6 +489,14 @@ pub mod documents {
         format!("{body}{}", check as char)
     }
 
+    /// A residence permit number for Hong Kong (81), Macao (82) or Taiwan (83) residents, born on
+    /// 1985-06-15 (female when `seq` is even).
+    pub fn residence_permit_number(region: u32, seq: u32) -> String {
+        let body = format!("{region}000019850615{:03}", seq % 1000);
+        let check = resident_id::check_character(body.as_bytes()).expect("17 digits");
+        format!("{body}{}", check as char)
+    }
+
     /// A Kazakh passport, with MRZ, numbered from `n` so tests never collide.
     pub fn passport(n: u32) -> Value {
         let number = format!("N{n:08}");

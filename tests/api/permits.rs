@@ -648,3 +648,40 @@ async fn two_instances_on_one_database_share_keys_and_verify_each_other() {
     statuses.sort_unstable();
     assert_eq!(statuses, [201, 409]);
 }
+
+#[tokio::test]
+async fn residence_permits_of_hong_kong_macao_and_taiwan_residents_are_accepted() {
+    let app = spawn_app().await;
+    let today = app.zone_today();
+    for (n, region) in [81, 82, 83].into_iter().enumerate() {
+        let number = crate::helpers::documents::residence_permit_number(region, n as u32 * 2);
+        let document = json!({
+            "type": "id_card", "issuing_country": "CHN", "number": number,
+            "surname": "陳", "given_names": "美玲", "birth_date": "1985-06-15", "sex": "F",
+            "expiry_date": "2030-06-15",
+        });
+        let response = apply(&app, &application(document, days(today, 1), days(today, 5))).await;
+        assert_eq!(response.status(), 201, "region {region}");
+        let permit: Value = response.json().await.expect("json");
+        assert_eq!(permit["holder"]["nationality"], "CHN");
+    }
+    // A mainland-style address code under 81 is no residence permit.
+    let mut body = "810101198506150".to_owned();
+    body.push_str("02");
+    let check = borderpass::domain::document::resident_id::check_character(body.as_bytes())
+        .expect("digits");
+    body.push(check as char);
+    let document = json!({
+        "type": "id_card", "issuing_country": "CHN", "number": body,
+        "surname": "陳", "given_names": "美玲", "birth_date": "1985-06-15", "sex": "F",
+    });
+    let refused = problem(
+        apply(&app, &application(document, days(today, 1), days(today, 5))).await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        field_errors(&refused),
+        vec![("document.number".to_owned(), "invalid_value".to_owned())]
+    );
+}

@@ -375,3 +375,41 @@ async fn staff_see_any_permit_with_its_full_number() {
     assert_eq!(seen["holder"]["document"]["number"], "N00000300");
     problem(app.get_as("bad token", &path).await, 401).await;
 }
+
+#[tokio::test]
+async fn two_letter_usernames_such_as_li_and_wu_work_and_sixty_five_letters_do_not() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // By the API, then by the command line: the same rule.
+    let token = app.officer(&admin, "Li", "CN-1").await;
+    assert_eq!(app.get_as(&token, "/api/v1/gates").await.status(), 200);
+    let out = app.cli_add_user("wu", "officer", Some("KZ-1"), OFFICER_PASSWORD);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wu = app.login("wu", OFFICER_PASSWORD).await;
+    assert_eq!(app.get_as(&wu, "/api/v1/gates").await.status(), 200);
+    let longest = "a".repeat(64);
+    let body = json!({ "username": longest, "password": OFFICER_PASSWORD, "role": "admin" });
+    assert_eq!(
+        app.post_json_as(&admin, "/api/v1/users", &body)
+            .await
+            .status(),
+        201
+    );
+    let too_long =
+        json!({ "username": "a".repeat(65), "password": OFFICER_PASSWORD, "role": "admin" });
+    let found = field_errors(
+        &problem(
+            app.post_json_as(&admin, "/api/v1/users", &too_long).await,
+            422,
+        )
+        .await,
+    );
+    assert_eq!(
+        found,
+        vec![("username".to_owned(), "invalid_value".to_owned())]
+    );
+}

@@ -1,18 +1,5 @@
-//! Group commit on SQLite: one writer thread owns the write connection and runs every write queued
-//! while the previous commit was being fsynced, and every write that arrives while those run, in
-//! one transaction; each is answered only after the commit that holds it (by a thread of its own,
-//! so the writer goes straight on to the next batch). The writes run straight in the transaction;
-//! if one fails, the batch is rolled back and run again with each write in a savepoint of its own,
-//! so it fails alone.
-//!
-//! Checkpoints (copying the write-ahead log into the database file, and fsyncing it) run on a
-//! thread of their own rather than inside a commit, so the writer never waits for one: every
-//! connection has automatic checkpoints off (`PRAGMA wal_autocheckpoint = 0`) and the checkpointer
-//! runs one every [`CHECKPOINT_EVERY`] commits (and after a quiet second) while the writer goes on
-//! with the next batches. SQLite starts the log file over only when a write transaction begins
-//! with the whole log copied, which a writer that never waits would never see: every
-//! [`RESTART_EVERY`] commits the writer waits for the checkpointer to catch up (a few
-//! milliseconds) before it begins, so the log stays small.
+//! Group commit on SQLite: one writer thread runs the writes queued together in one transaction
+//! and answers each after its commit; checkpoints run on a thread of their own.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,10 +20,8 @@ pub const MAX_BATCH: usize = 512;
 pub const CHECKPOINT_EVERY: u64 = 8;
 
 /// Commits between two waits of the writer for the checkpointer, which let the log start over;
-/// a multiple of [`CHECKPOINT_EVERY`], so a checkpoint has just been asked for. A wait lasts a
-/// few milliseconds (one checkpoint and its fsync): every 32 commits the waits took about 5% of
-/// the writer's time, every 128 about 1.5%, with a log of at most 128 commits' pages (tens of MiB
-/// under full load; `journal_size_limit` cuts it back to 64 MiB when it starts over).
+/// a multiple of [`CHECKPOINT_EVERY`], so a checkpoint has just been asked for (the trade-off
+/// between wait time and log size is in docs/performance.md).
 pub const RESTART_EVERY: u64 = 16 * CHECKPOINT_EVERY;
 
 /// A checkpoint also runs when commits have been made but none has for this long.
@@ -149,6 +134,20 @@ type Answers = (Vec<Box<dyn Write>>, Result<(), String>);
 
 /// The handle that queues writes for the writer thread; the thread ends when every handle is gone.
 /// The checkpointer thread ends with the writer.
+///
+/// The writer owns the write connection and runs every write queued while the previous commit was
+/// being fsynced, and every write that arrives while those run, in one transaction; each is answered
+/// only after the commit that holds it (by a thread of its own, so the writer goes straight on to
+/// the next batch). The writes run straight in the transaction; if one fails, the batch is rolled
+/// back and run again with each write in a savepoint of its own, so it fails alone.
+///
+/// Checkpoints (copying the write-ahead log into the database file, and fsyncing it) run on the
+/// checkpointer thread rather than inside a commit, so the writer never waits for one: every
+/// connection has automatic checkpoints off (`PRAGMA wal_autocheckpoint = 0`) and the checkpointer
+/// runs one every [`CHECKPOINT_EVERY`] commits (and after a quiet second). SQLite starts the log
+/// file over only when a write transaction begins with the whole log copied, which a writer that
+/// never waits would never see: every [`RESTART_EVERY`] commits the writer waits for the
+/// checkpointer to catch up before it begins, so the log stays small.
 #[derive(Clone)]
 pub struct GroupCommit {
     queue: mpsc::Sender<Box<dyn Write>>,

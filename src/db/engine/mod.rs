@@ -63,8 +63,8 @@ pub enum StoreError {
 /// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
 ///
 /// Every connection, the writer's too, keeps SQLite's default page cache (2 MiB): the operating
-/// system caches the file anyway, and a large cache costs the writer at every commit, where SQLite
-/// walks the whole cache after a b-tree page split (measured in docs/performance.md).
+/// system caches the file anyway, and a large cache costs the writer at every commit
+/// (docs/performance.md).
 #[derive(Debug)]
 struct SqlitePragmas;
 

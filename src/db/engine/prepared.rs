@@ -1,10 +1,10 @@
 //! Statements written with fixed SQL text, so that each connection prepares them once.
-//!
-//! Diesel keeps a prepared statement per query shape, except for an `UPDATE` or an
-//! `INSERT … ON CONFLICT … DO UPDATE`: their SQL can change with the values, so diesel parses and
-//! plans them again on every run. The ones that run for every scan and permit are written here as
-//! diesel query fragments with one fixed text (the same on both backends; diesel places the binds
-//! as `?` or `$n`), which diesel's statement cache then keeps.
+
+// Diesel keeps a prepared statement per query shape, except for an `UPDATE` or an
+// `INSERT … ON CONFLICT … DO UPDATE`: their SQL can change with the values, so diesel parses and
+// plans them again on every run. The ones that run for every scan and permit are written here as
+// diesel query fragments with one fixed text (the same on both backends; diesel places the binds
+// as `?` or `$n`), which diesel's statement cache then keeps.
 
 use chrono::NaiveDate;
 use diesel::pg::Pg;

@@ -1,13 +1,5 @@
-//! A UTC instant in a `TIMESTAMP` column, read and written faster than diesel's own mapping of
-//! `NaiveDateTime` on SQLite.
-//!
-//! SQLite keeps a timestamp as text. diesel writes `NaiveDateTime` with the strftime pattern
-//! `%F %T%.f` and reads it by trying up to eighteen patterns, each parsed anew from its pattern
-//! text on every value: on the scan path that was a seventh of the writer thread's time. [`Stamp`]
-//! writes the same text through chrono's `Display` (which prints exactly `%F %T%.f`; the tests
-//! below hold it to that) and reads it with one pattern whose items are built once; any other
-//! text (an older row, a value SQLite's date functions wrote) goes to diesel's reader unchanged.
-//! On PostgreSQL, which stores timestamps in binary, it is diesel's mapping.
+//! A UTC instant in a `TIMESTAMP` column, read and written on SQLite with one prebuilt pattern
+//! instead of diesel's strftime path.
 
 use std::ops::Deref;
 
@@ -24,6 +16,14 @@ use diesel::sqlite::{Sqlite, SqliteType};
 use super::multi_connection_impl::MultiBackend;
 
 /// A UTC instant as a `TIMESTAMP` column holds it. Dereferences to the `NaiveDateTime`.
+///
+/// SQLite keeps a timestamp as text. diesel writes `NaiveDateTime` with the strftime pattern
+/// `%F %T%.f` and reads it by trying up to eighteen patterns, each parsed anew from its pattern
+/// text on every value. `Stamp` writes the same text through chrono's `Display` (which prints
+/// exactly `%F %T%.f`; the tests below hold it to that) and reads it with one pattern whose items
+/// are built once; any other text (an older row, a value SQLite's date functions wrote) goes to
+/// diesel's reader unchanged. On PostgreSQL, which stores timestamps in binary, it is diesel's
+/// mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Timestamp)]
 pub struct Stamp(pub NaiveDateTime);

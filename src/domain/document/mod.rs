@@ -1,6 +1,5 @@
-//! Travel documents: passports (any nationality), Chinese resident identity cards and Kazakh ID cards.
-//!
-//! [`TravelDocument::parse`] is the only way to make a [`TravelDocument`]; it reports every problem it finds.
+//! Travel documents: passports (any nationality), Chinese resident identity cards and Kazakh ID
+//! cards; [`TravelDocument::parse`], which reports every problem it finds, is the only way to make one.
 
 pub mod country;
 pub mod iin;
