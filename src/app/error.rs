@@ -3,6 +3,8 @@
 use crate::db::StoreError;
 use crate::domain::staff::Refusal;
 use crate::domain::violation::Violation;
+#[cfg(test)]
+use crate::telemetry::Chain;
 
 /// The error a fault came from, kept whole so its chain reaches the log.
 pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -111,21 +113,6 @@ impl From<diesel::result::Error> for Error {
     }
 }
 
-/// Displays an error with every cause after it: `outer: inner: innermost`.
-pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,7 +132,7 @@ mod tests {
 
     #[test]
     fn a_lost_connection_is_unavailable_and_a_bad_query_internal() {
-        let pool = StoreError::Writer("the writer thread has stopped".into());
+        let pool = crate::db::engine::BatchFailure::Stopped.into_store_error();
         assert!(matches!(Error::from(pool), Error::Unavailable(_)));
         let query = StoreError::Query(diesel::result::Error::NotFound);
         assert!(matches!(Error::from(query), Error::Internal(_)));

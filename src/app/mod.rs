@@ -12,7 +12,8 @@ pub mod staff;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-pub use error::{Cause, Chain, Conflict, Error, Unauthenticated};
+pub use crate::telemetry::Chain;
+pub use error::{Cause, Conflict, Error, Unauthenticated};
 
 use crate::clock::Clock;
 use crate::config::Config;

@@ -25,7 +25,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let content_type_ok = is_json_content_type(req);
         let limit = req
             .app_data::<Data<Core>>()
-            .map_or(64 * 1024, |state| state.config.body_limit_bytes);
+            .map_or(64 * 1024, |core| core.config.body_limit_bytes);
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)

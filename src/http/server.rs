@@ -57,10 +57,9 @@ impl Server {
         let core = web::Data::new(Core::open(config, clock)?);
         Core::prepare_in_background(core.clone().into_inner());
         let store = core.store.clone();
-        let state = core;
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(core.clone())
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     ApiError::invalid("query", ViolationCode::InvalidQuery, err.to_string()).into()
                 }))

@@ -40,7 +40,7 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
                     .execute(&mut **conn)?;
                     if i % 10 == 0 {
                         // Fails after writing: the write must vanish whole.
-                        return Err(StoreError::Task(format!("write {i} refused")));
+                        return Err(refused(i));
                     }
                     Ok(i)
                 })
@@ -51,7 +51,7 @@ async fn concurrent_writes_commit_alone_or_together_and_a_failing_one_leaves_not
     for task in tasks {
         match task.await.expect("task") {
             Ok(_) => {}
-            Err(StoreError::Task(_)) => failed += 1,
+            Err(StoreError::Query(diesel::result::Error::QueryBuilderError(_))) => failed += 1,
             Err(other) => panic!("unexpected {other}"),
         }
     }
@@ -110,7 +110,7 @@ async fn a_write_that_panics_inside_its_own_transaction_spoils_no_other() {
     for task in tasks {
         match task.await.expect("task") {
             Ok(_) => {}
-            Err(StoreError::Task(_)) => panicked += 1,
+            Err(StoreError::Panicked) => panicked += 1,
             Err(other) => panic!("unexpected {other}"),
         }
     }
@@ -143,7 +143,7 @@ async fn daily_counts_noted_by_a_failing_write_are_not_applied() {
                     let (_, counts) = tx.parts();
                     stats::count_permit(counts, issued_at);
                     if i % 2 == 0 {
-                        return Err(StoreError::Task(format!("write {i} refused")));
+                        return Err(refused(i));
                     }
                     Ok(())
                 })
@@ -204,4 +204,11 @@ async fn sqlite_write_ahead_log_starts_over_under_steady_writes() {
         "the write-ahead log should start over after checkpoints, but it is {size} bytes \
          after {written} bytes written"
     );
+}
+
+/// What a test write returns when it refuses itself after writing.
+fn refused(i: i32) -> StoreError {
+    StoreError::Query(diesel::result::Error::QueryBuilderError(
+        format!("write {i} refused").into(),
+    ))
 }

@@ -10,8 +10,11 @@ use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 
-use super::{rollback_to, transaction_depth, DbConnection, DbPool, StoreError, WriteTx};
+use super::{
+    rollback_to, transaction_depth, BatchFailure, DbConnection, DbPool, StoreError, WriteTx,
+};
 use crate::db::stats::{self, PendingCounts};
+use crate::telemetry::Chain;
 
 /// Most writes in one transaction: bounds the latency one commit adds to the first write in it.
 pub const MAX_BATCH: usize = 512;
@@ -67,7 +70,7 @@ trait Write: Send {
     /// [`Write::finish`]. A write may be run again after its transaction was rolled back.
     fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool;
     /// Answers the write once its transaction is committed (or failed).
-    fn finish(self: Box<Self>, committed: Result<(), String>);
+    fn finish(self: Box<Self>, committed: Result<(), Arc<BatchFailure>>);
     /// Answers the write without running it.
     fn fail(self: Box<Self>, why: StoreError);
 }
@@ -93,11 +96,7 @@ where
                 WriteTx::run(conn, f)
             }
         }))
-        .unwrap_or_else(|_| {
-            Err(StoreError::Task(
-                "a write panicked; it was rolled back".into(),
-            ))
-        })
+        .unwrap_or_else(|_| Err(StoreError::Panicked))
         .map(|(value, changes)| {
             counts.append(changes);
             value
@@ -114,10 +113,10 @@ where
         ran
     }
 
-    fn finish(self: Box<Self>, committed: Result<(), String>) {
+    fn finish(self: Box<Self>, committed: Result<(), Arc<BatchFailure>>) {
         let outcome = match (committed, self.result) {
             (Ok(()), Some(result)) => result,
-            (Ok(()), None) => Err(StoreError::Writer("the write was not run".into())),
+            (Ok(()), None) => Err(BatchFailure::NotRun.into_store_error()),
             // Nothing of the batch is on disk: no write may be reported as done.
             (Err(why), _) => Err(StoreError::Writer(why)),
         };
@@ -130,7 +129,7 @@ where
 }
 
 /// A committed (or failed) batch and its outcome, for the answering thread.
-type Answers = (Vec<Box<dyn Write>>, Result<(), String>);
+type Answers = (Vec<Box<dyn Write>>, Result<(), Arc<BatchFailure>>);
 
 /// The handle that queues writes for the writer thread; the thread ends when every handle is gone.
 /// The checkpointer thread ends with the writer.
@@ -194,10 +193,10 @@ impl GroupCommit {
                 result: None,
                 answer,
             }))
-            .map_err(|_| StoreError::Writer("the writer thread has stopped".into()))?;
+            .map_err(|_| BatchFailure::Stopped.into_store_error())?;
         answered
             .await
-            .map_err(|_| StoreError::Writer("the writer thread dropped a write".into()))?
+            .map_err(|_| BatchFailure::Dropped.into_store_error())?
     }
 }
 
@@ -214,16 +213,12 @@ fn writer(
         let mut conn = match pool.get() {
             Ok(conn) => conn,
             Err(e) => {
-                for write in batch {
-                    write.fail(StoreError::Writer(format!("database unavailable: {e}")));
-                }
+                fail_all(batch, BatchFailure::Unavailable(e));
                 continue;
             }
         };
         let DbConnection::Sqlite(sqlite) = &mut *conn else {
-            for write in batch {
-                write.fail(StoreError::Writer("group commit serves SQLite only".into()));
-            }
+            fail_all(batch, BatchFailure::NotSqlite);
             continue;
         };
         let commits = progress.committed.load(Ordering::SeqCst);
@@ -232,9 +227,7 @@ fn writer(
             progress.wait_for_checkpoint();
         }
         if let Err(e) = begin(sqlite) {
-            for write in batch {
-                write.fail(StoreError::Writer(e.clone()));
-            }
+            fail_all(batch, BatchFailure::Begin(e));
             continue;
         }
         // Each write runs straight in the batch's transaction: a savepoint per write would cost
@@ -260,15 +253,15 @@ fn writer(
             }
         };
         if !all_ran {
-            let again = rollback_to(&mut conn, 0).and_then(|()| match &mut *conn {
-                DbConnection::Sqlite(sqlite) => begin(sqlite),
-                DbConnection::Postgres(_) => Err("group commit serves SQLite only".into()),
-            });
+            let again = rollback_to(&mut conn, 0)
+                .map_err(BatchFailure::Rollback)
+                .and_then(|()| match &mut *conn {
+                    DbConnection::Sqlite(sqlite) => begin(sqlite).map_err(BatchFailure::Begin),
+                    DbConnection::Postgres(_) => Err(BatchFailure::NotSqlite),
+                });
             if let Err(e) = again {
-                tracing::error!(error = %e, writes = batch.len(), "the batch could not run again");
-                for write in batch {
-                    write.fail(StoreError::Writer(e.clone()));
-                }
+                tracing::error!(error = %Chain(&e), writes = batch.len(), "the batch could not run again");
+                fail_all(batch, e);
                 continue;
             }
             counts = PendingCounts::default();
@@ -277,30 +270,27 @@ fn writer(
             }
         }
         // The batch's daily counts, applied once, in the transaction that logged them.
-        let counted = catch_unwind(AssertUnwindSafe(|| stats::apply(&mut conn, &counts)))
-            .unwrap_or_else(|_| {
-                Err(diesel::result::Error::QueryBuilderError(
-                    "applying the daily counts panicked".into(),
-                ))
-            })
-            .map_err(|e| format!("daily counts: {e}"));
+        let counted = match catch_unwind(AssertUnwindSafe(|| stats::apply(&mut conn, &counts))) {
+            Ok(applied) => applied.map_err(BatchFailure::Counts),
+            Err(_) => Err(BatchFailure::CountsPanicked),
+        };
         // Commit only the batch's own transaction: never a savepoint left open in its place.
         let counted = counted.and_then(|()| match transaction_depth(&mut conn) {
             1 => Ok(()),
-            depth => Err(format!("the batch's transaction is {depth} levels deep")),
+            depth => Err(BatchFailure::Depth(depth)),
         });
         let outcome = match (&mut *conn, counted) {
             (DbConnection::Sqlite(sqlite), Ok(())) => {
-                AnsiTransactionManager::commit_transaction(sqlite)
-                    .map_err(|e| format!("commit failed: {e}"))
+                AnsiTransactionManager::commit_transaction(sqlite).map_err(BatchFailure::Commit)
             }
             (DbConnection::Sqlite(_), Err(e)) => Err(e),
-            (DbConnection::Postgres(_), _) => Err("group commit serves SQLite only".into()),
+            (DbConnection::Postgres(_), _) => Err(BatchFailure::NotSqlite),
         };
         if let Err(e) = &outcome {
             let _ = rollback_to(&mut conn, 0);
-            tracing::error!(error = %e, writes = batch.len(), "the batch was rolled back");
+            tracing::error!(error = %Chain(e), writes = batch.len(), "the batch was rolled back");
         }
+        let outcome = outcome.map_err(Arc::new);
         if outcome.is_ok()
             && (progress.committed.fetch_add(1, Ordering::SeqCst) + 1) % CHECKPOINT_EVERY == 0
         {
@@ -314,9 +304,17 @@ fn writer(
 }
 
 /// Answers each write of a batch with the outcome of its commit.
-fn answer(batch: Vec<Box<dyn Write>>, outcome: &Result<(), String>) {
+fn answer(batch: Vec<Box<dyn Write>>, outcome: &Result<(), Arc<BatchFailure>>) {
     for write in batch {
         write.finish(outcome.clone());
+    }
+}
+
+/// Answers each write of a batch that could not run with why.
+fn fail_all(batch: Vec<Box<dyn Write>>, why: BatchFailure) {
+    let why = Arc::new(why);
+    for write in batch {
+        write.fail(StoreError::Writer(why.clone()));
     }
 }
 
@@ -332,9 +330,8 @@ fn take_queued(incoming: &mpsc::Receiver<Box<dyn Write>>, batch: &mut Vec<Box<dy
 
 /// Begins the batch's transaction. IMMEDIATE takes the write lock now, waiting (busy_timeout) for
 /// another process's writer.
-fn begin(sqlite: &mut diesel::SqliteConnection) -> Result<(), String> {
+fn begin(sqlite: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
-        .map_err(|e| format!("cannot begin a transaction: {e}"))
 }
 
 fn checkpointer(readers: DbPool, commits: mpsc::Receiver<()>, progress: &Progress) {

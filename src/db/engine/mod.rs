@@ -47,17 +47,66 @@ pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// No connection could be had: the database is down or overloaded.
-    #[error("database unavailable: {0}")]
+    #[error("database unavailable")]
     Unavailable(#[from] diesel::r2d2::PoolError),
     /// A statement failed.
-    #[error("database query failed: {0}")]
+    #[error("database query failed")]
     Query(#[from] diesel::result::Error),
     /// The blocking task did not finish (the runtime is shutting down).
-    #[error("blocking database task failed: {0}")]
-    Task(String),
-    /// The SQLite writer could not run or commit a write: nothing of it is stored.
-    #[error("write not stored: {0}")]
-    Writer(String),
+    #[error("blocking database task failed")]
+    Task(#[source] actix_web::rt::task::JoinError),
+    /// The write panicked; what it did was rolled back.
+    #[error("a write panicked; it was rolled back")]
+    Panicked,
+    /// The SQLite writer could not run or commit a write's batch: nothing of it is stored.
+    #[error("write not stored")]
+    Writer(#[source] Arc<BatchFailure>),
+}
+
+/// Why the SQLite writer could not run or commit a batch; every write of the batch is answered
+/// with the same one.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchFailure {
+    /// The write connection could not be had.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] diesel::r2d2::PoolError),
+    /// The batch's transaction could not begin.
+    #[error("cannot begin a transaction")]
+    Begin(#[source] diesel::result::Error),
+    /// A failed batch could not be rolled back to run again.
+    #[error("the batch could not be rolled back")]
+    Rollback(#[source] diesel::result::Error),
+    /// The batch's daily counts could not be applied.
+    #[error("applying the daily counts failed")]
+    Counts(#[source] diesel::result::Error),
+    /// Applying the daily counts panicked.
+    #[error("applying the daily counts panicked")]
+    CountsPanicked,
+    /// A write left a savepoint open where the batch's transaction should be.
+    #[error("the batch's transaction is {0} levels deep")]
+    Depth(u32),
+    /// The commit failed.
+    #[error("the commit failed")]
+    Commit(#[source] diesel::result::Error),
+    /// The write was queued but never run.
+    #[error("the write was not run")]
+    NotRun,
+    /// The writer thread is gone.
+    #[error("the writer thread has stopped")]
+    Stopped,
+    /// The writer thread let go of the write without answering it.
+    #[error("the writer thread dropped a write")]
+    Dropped,
+    /// The store's writer was opened on a PostgreSQL connection.
+    #[error("group commit serves SQLite only")]
+    NotSqlite,
+}
+
+impl BatchFailure {
+    /// The store error every write of the batch is answered with.
+    pub fn into_store_error(self) -> StoreError {
+        StoreError::Writer(Arc::new(self))
+    }
 }
 
 /// SQLite settings every connection needs; `synchronous` and `foreign_keys` are per connection.
@@ -149,13 +198,12 @@ pub(crate) fn transaction_depth(conn: &mut DbConnection) -> u32 {
 }
 
 /// Rolls back savepoints (and at `depth` 0 the transaction) until `depth` levels are open.
-pub(crate) fn rollback_to(conn: &mut DbConnection, depth: u32) -> Result<(), String> {
+pub(crate) fn rollback_to(conn: &mut DbConnection, depth: u32) -> diesel::QueryResult<()> {
     while transaction_depth(conn) > depth {
-        let rolled_back = match conn {
+        match conn {
             DbConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
             DbConnection::Postgres(c) => AnsiTransactionManager::rollback_transaction(c),
-        };
-        rolled_back.map_err(|e| format!("rollback failed: {e}"))?;
+        }?;
     }
     Ok(())
 }
@@ -366,10 +414,9 @@ impl Store {
                     }));
                     written.unwrap_or_else(|_| {
                         // The pool must not get the connection back inside the write's transaction.
-                        rollback_to(conn, 0).map_err(StoreError::Writer)?;
-                        Err(StoreError::Task(
-                            "a write panicked; it was rolled back".into(),
-                        ))
+                        rollback_to(conn, 0)
+                            .map_err(|e| BatchFailure::Rollback(e).into_store_error())?;
+                        Err(StoreError::Panicked)
                     })
                 })
                 .await
@@ -398,7 +445,7 @@ impl Store {
             f(&mut conn)
         })
         .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        .map_err(StoreError::Task)?
     }
 
     /// A writing connection for command-line work that runs outside the async runtime.
