@@ -11,10 +11,6 @@ use super::random_bytes;
 pub const OWASP_MEMORY_KIB: u32 = 19 * 1024;
 /// See [`OWASP_MEMORY_KIB`].
 pub const OWASP_ITERATIONS: u32 = 2;
-/// Shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 12;
-/// Longest password accepted (hashing cost is bounded).
-pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// Why hashing failed.
 #[derive(Debug, thiserror::Error)]
@@ -80,24 +76,6 @@ impl PasswordHasher {
     }
 }
 
-/// Checks a new password's length; returns a message when it is refused.
-pub fn check_new_password(password: &str) -> Result<(), String> {
-    let chars = password.chars().count();
-    if password.trim().is_empty() {
-        Err("the password is empty".into())
-    } else if chars < MIN_PASSWORD_CHARS {
-        Err(format!(
-            "a password has at least {MIN_PASSWORD_CHARS} characters"
-        ))
-    } else if chars > MAX_PASSWORD_CHARS {
-        Err(format!(
-            "a password has at most {MAX_PASSWORD_CHARS} characters"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,13 +104,5 @@ mod tests {
         let hasher = PasswordHasher::new(OWASP_MEMORY_KIB, OWASP_ITERATIONS).expect("params");
         let hash = hasher.hash("a long enough password").expect("hash");
         assert!(hash.contains("m=19456,t=2,p=1"), "{hash}");
-    }
-
-    #[test]
-    fn new_password_rules() {
-        assert!(check_new_password("short").is_err());
-        assert!(check_new_password("            ").is_err());
-        assert!(check_new_password("twelve chars").is_ok());
-        assert!(check_new_password(&"x".repeat(129)).is_err());
     }
 }

@@ -74,11 +74,7 @@ impl GateLookup {
             }
             Self::NotGiven => {
                 if required {
-                    p.push(
-                        field,
-                        ViolationCode::Required,
-                        format!("{field} is required"),
-                    );
+                    p.missing(field);
                 }
                 None
             }
@@ -106,36 +102,18 @@ impl Gate {
     /// Checks a new gate (every problem at once); field names are the request's.
     pub fn parse_new(input: &NewGateInput) -> Result<Self, Vec<Violation>> {
         let mut p = Violations::default();
-        let id = match input.id.as_deref() {
-            None => {
-                p.push("id", ViolationCode::Required, "id is required");
-                None
-            }
-            Some(raw) => {
-                let id = GateId::parse(raw);
-                if id.is_none() {
-                    p.push(
-                        "id",
-                        ViolationCode::InvalidValue,
-                        "2 to 16 characters: A-Z, 0-9, '-'",
-                    );
-                }
-                id
-            }
-        };
-        let side = match input.side.as_deref() {
-            None => {
-                p.push("side", ViolationCode::Required, "side is CHN or KAZ");
-                None
-            }
-            Some(raw) => {
-                let side = Side::parse(raw);
-                if side.is_none() {
-                    p.push("side", ViolationCode::InvalidValue, "side is CHN or KAZ");
-                }
-                side
-            }
-        };
+        let id = p.required(
+            "id",
+            input.id.as_deref(),
+            GateId::parse,
+            "2 to 16 characters: A-Z, 0-9, '-'",
+        );
+        let side = p.required(
+            "side",
+            input.side.as_deref(),
+            Side::parse,
+            "side is CHN or KAZ",
+        );
         let time_zone = match (input.time_zone.as_deref(), side) {
             (Some(raw), _) => {
                 let tz = raw.trim().parse::<Tz>().ok();

@@ -60,7 +60,7 @@ impl ScanRequest {
         let mut p = Violations::default();
         let token = match input.token.as_deref().map(str::trim) {
             None => {
-                p.push("token", ViolationCode::Required, "token is required");
+                p.missing("token");
                 None
             }
             Some(token) if token.len() > MAX_TOKEN_LEN => {
@@ -73,13 +73,18 @@ impl ScanRequest {
             }
             Some(token) => Some(token.to_owned()),
         };
-        let direction = required(&mut p, "direction", input.direction.as_deref(), |raw| {
-            Direction::parse(raw).ok_or("direction is entry or exit")
-        });
-        let nonce = required(&mut p, "nonce", input.nonce.as_deref(), |raw| {
-            uuid::Uuid::parse_str(raw.trim())
-                .map_err(|_| "nonce is a UUID made by the device for each scan")
-        });
+        let direction = p.required(
+            "direction",
+            input.direction.as_deref(),
+            Direction::parse,
+            "direction is entry or exit",
+        );
+        let nonce = p.required(
+            "nonce",
+            input.nonce.as_deref(),
+            |raw| uuid::Uuid::parse_str(raw.trim()).ok(),
+            "nonce is a UUID made by the device for each scan",
+        );
         let scanned_at = match input.scanned_at.as_deref() {
             None => Some(now),
             Some(raw) => match DateTime::parse_from_rfc3339(raw.trim()) {
@@ -124,27 +129,6 @@ impl ScanRequest {
             _ => Err(p.into_vec()),
         }
     }
-}
-
-/// A required field read by `parse`: `required` when absent, `invalid_value` with its message
-/// when `parse` refuses it.
-fn required<T>(
-    p: &mut Violations,
-    field: &str,
-    raw: Option<&str>,
-    parse: impl FnOnce(&str) -> Result<T, &'static str>,
-) -> Option<T> {
-    let Some(raw) = raw else {
-        p.push(
-            field,
-            ViolationCode::Required,
-            format!("{field} is required"),
-        );
-        return None;
-    };
-    parse(raw)
-        .map_err(|why| p.push(field, ViolationCode::InvalidValue, why))
-        .ok()
 }
 
 #[cfg(test)]

@@ -148,53 +148,31 @@ impl NewAccount {
     /// Checks every field at once, with `gate` what the gate id named; field names are the request's.
     pub fn parse(input: NewAccountInput, gate: GateLookup) -> Result<Self, Vec<Violation>> {
         let mut p = Violations::default();
-        let username = match input.username.as_deref() {
-            None => {
-                p.push("username", ViolationCode::Required, "username is required");
-                None
-            }
-            Some(raw) => {
-                let name = Username::parse(raw);
-                if name.is_none() {
-                    p.push(
-                        "username",
-                        ViolationCode::InvalidValue,
-                        format!(
-                            "{} to {} characters: letters, digits, '.', '_', '-'",
-                            Username::MIN_LEN,
-                            Username::MAX_LEN
-                        ),
-                    );
-                }
-                name
-            }
-        };
+        let username = p.required(
+            "username",
+            input.username.as_deref(),
+            Username::parse,
+            &format!(
+                "{} to {} characters: letters, digits, '.', '_', '-'",
+                Username::MIN_LEN,
+                Username::MAX_LEN
+            ),
+        );
         let password = match input.password.as_deref() {
             None => {
-                p.push("password", ViolationCode::Required, "password is required");
+                p.missing("password");
                 None
             }
             Some(raw) => NewPassword::parse(raw, "password")
                 .map_err(|v| p.extend(None, [v]))
                 .ok(),
         };
-        let role = match input.role.as_deref() {
-            None => {
-                p.push("role", ViolationCode::Required, "role is officer or admin");
-                None
-            }
-            Some(raw) => {
-                let role = Role::parse(raw);
-                if role.is_none() {
-                    p.push(
-                        "role",
-                        ViolationCode::InvalidValue,
-                        "role is officer or admin",
-                    );
-                }
-                role
-            }
-        };
+        let role = p.required(
+            "role",
+            input.role.as_deref(),
+            Role::parse,
+            "role is officer or admin",
+        );
         let gate = match (role, gate) {
             (Some(Role::Officer), GateLookup::NotGiven) => {
                 p.push(
@@ -246,10 +224,10 @@ impl Credentials {
     pub fn parse(username: Option<&str>, password: Option<&str>) -> Result<Self, Vec<Violation>> {
         let mut p = Violations::default();
         if username.is_none() {
-            p.push("username", ViolationCode::Required, "username is required");
+            p.missing("username");
         }
         if password.is_none() {
-            p.push("password", ViolationCode::Required, "password is required");
+            p.missing("password");
         }
         p.finish(|| Self {
             username: username.unwrap_or_default().trim().to_ascii_lowercase(),

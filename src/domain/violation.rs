@@ -177,6 +177,35 @@ impl Violations {
         }
     }
 
+    /// Records that `field` is required and missing.
+    pub fn missing(&mut self, field: &str) {
+        self.push(
+            field,
+            ViolationCode::Required,
+            format!("{field} is required"),
+        );
+    }
+
+    /// Reads a required field with `parse`: `required` when absent, `invalid_value` with `why`
+    /// when `parse` refuses it.
+    pub fn required<T>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Option<T>,
+        why: &str,
+    ) -> Option<T> {
+        let Some(raw) = raw else {
+            self.missing(field);
+            return None;
+        };
+        let parsed = parse(raw);
+        if parsed.is_none() {
+            self.push(field, ViolationCode::InvalidValue, why);
+        }
+        parsed
+    }
+
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

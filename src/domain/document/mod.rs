@@ -548,11 +548,7 @@ fn country_field(
         (None, Some(mrz_raw)) => parse(p, mrz_raw, &format!("{field} in the MRZ")),
         (None, None) => {
             if required {
-                p.push(
-                    field,
-                    ViolationCode::Required,
-                    format!("{field} is required"),
-                );
+                p.missing(field);
             }
             None
         }
@@ -749,11 +745,7 @@ fn date_field(
         (None, Some(d)) => Some(d),
         (None, None) => {
             if required {
-                p.push(
-                    field,
-                    ViolationCode::Required,
-                    format!("{field} is required"),
-                );
+                p.missing(field);
             }
             None
         }
