@@ -54,6 +54,18 @@ pub struct RawSettings {
     pub scan_max_ahead_secs: u32,
     /// Comma-separated IANA time zones whose daily counts are kept pre-aggregated (besides `zone_tz`).
     pub stats_time_zones: String,
+    /// Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: String,
+    /// Password hashes computed at once (each takes `argon2_memory_kib`); 0 means two per core.
+    pub max_concurrent_hashes: u32,
+    /// Applications accepted per client address per minute; 0 turns the limit off.
+    pub apply_limit_per_minute: u32,
+    /// Permits issued per document per day; 0 turns the limit off.
+    pub apply_limit_per_document_per_day: u32,
+    /// Longest a request body may take to arrive, seconds.
+    pub body_timeout_secs: u32,
+    /// Most client connections open at once (the service's whole; split among its workers).
+    pub max_connections: u32,
 }
 
 /// A secret setting: never printed by `Debug`.
@@ -87,6 +99,12 @@ impl Default for RawSettings {
             scan_max_age_hours: 72,
             scan_max_ahead_secs: 300,
             stats_time_zones: "Asia/Shanghai,Asia/Almaty,UTC".into(),
+            trusted_proxies: String::new(),
+            max_concurrent_hashes: 0,
+            apply_limit_per_minute: 30,
+            apply_limit_per_document_per_day: 5,
+            body_timeout_secs: 10,
+            max_connections: 4096,
         }
     }
 }
@@ -188,6 +206,18 @@ pub struct Config {
     pub scan_max_ahead: chrono::Duration,
     /// Time zones with pre-aggregated daily counts (`zone_tz` first).
     pub stats_time_zones: Vec<Tz>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Password hashes computed at once.
+    pub max_concurrent_hashes: usize,
+    /// Applications accepted per client address per minute (`None`: no limit).
+    pub apply_limit_per_minute: Option<u32>,
+    /// Permits issued per document per day (`None`: no limit).
+    pub apply_limit_per_document_per_day: Option<u32>,
+    /// Longest a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// Most client connections open at once.
+    pub max_connections: u32,
 }
 
 impl Config {
@@ -348,7 +378,64 @@ impl Config {
                 stats_time_zones.push(tz);
             }
         }
+        let mut trusted_proxies = Vec::new();
+        for entry in raw
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let net = entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "BORDERPASS_TRUSTED_PROXIES (trusted_proxies): {entry:?} is not an address or a CIDR range such as 10.0.0.0/8"
+                    ))
+                })?;
+            trusted_proxies.push(net);
+        }
+        let max_concurrent_hashes = match in_range(
+            "MAX_CONCURRENT_HASHES",
+            "max_concurrent_hashes",
+            raw.max_concurrent_hashes,
+            0..=1024,
+        )? {
+            0 => 2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n as usize,
+        };
+        let apply_limit_per_minute = in_range(
+            "APPLY_LIMIT_PER_MINUTE",
+            "apply_limit_per_minute",
+            raw.apply_limit_per_minute,
+            0..=1_000_000,
+        )?;
+        let apply_limit_per_document_per_day = in_range(
+            "APPLY_LIMIT_PER_DOCUMENT_PER_DAY",
+            "apply_limit_per_document_per_day",
+            raw.apply_limit_per_document_per_day,
+            0..=10_000,
+        )?;
+        let body_timeout = in_range(
+            "BODY_TIMEOUT_SECS",
+            "body_timeout_secs",
+            raw.body_timeout_secs,
+            1..=600,
+        )?;
+        let max_connections = in_range(
+            "MAX_CONNECTIONS",
+            "max_connections",
+            raw.max_connections,
+            16..=1_000_000,
+        )?;
         Ok(Self {
+            trusted_proxies,
+            max_concurrent_hashes,
+            apply_limit_per_minute: (apply_limit_per_minute > 0).then_some(apply_limit_per_minute),
+            apply_limit_per_document_per_day: (apply_limit_per_document_per_day > 0)
+                .then_some(apply_limit_per_document_per_day),
+            body_timeout: Duration::from_secs(u64::from(body_timeout)),
+            max_connections,
             stats_time_zones,
             argon2_memory_kib,
             argon2_iterations,

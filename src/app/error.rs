@@ -24,6 +24,9 @@ pub enum Conflict {
     /// A gate has this id.
     #[error("A gate with this id exists.")]
     GateTaken,
+    /// The change would leave no enabled administrator.
+    #[error("This is the last enabled administrator: enable or create another first.")]
+    LastAdmin,
     /// The scan's nonce was used for a different scan.
     #[error("This nonce was already used for a different scan.")]
     NonceReused,
@@ -67,6 +70,13 @@ pub enum Error {
     /// Too many attempts; a retry may succeed after this many seconds.
     #[error("too many attempts; retry in {retry_after_secs} s")]
     Throttled {
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
+    /// The service is at its bound for this kind of work; a retry may succeed after this many
+    /// seconds.
+    #[error("busy; retry in {retry_after_secs} s")]
+    Busy {
         /// Seconds until a retry may succeed.
         retry_after_secs: u64,
     },

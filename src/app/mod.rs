@@ -38,6 +38,10 @@ pub struct Core {
     pub passwords: PasswordHasher,
     /// Permit tokens whose signature has been checked.
     verified_tokens: VerifiedTokens,
+    /// Bounds the password hashes computed at once (each takes argon2's memory).
+    hashing: Arc<tokio::sync::Semaphore>,
+    /// When this instance last pruned the throttles' ended rows (Unix seconds).
+    last_prune: std::sync::atomic::AtomicI64,
     /// Gates seen so far, by id. A gate never changes or goes away once added, so a cached one is
     /// always right; an unknown id is looked up in the database (another instance may have added it).
     gates: RwLock<HashMap<String, Gate>>,
@@ -81,6 +85,7 @@ impl Core {
         keys: Arc<KeyRing>,
         passwords: PasswordHasher,
     ) -> Self {
+        let config_hashes = config.max_concurrent_hashes;
         Self {
             config,
             store,
@@ -88,6 +93,8 @@ impl Core {
             keys,
             passwords,
             verified_tokens: VerifiedTokens::new(VERIFIED_TOKENS),
+            hashing: Arc::new(tokio::sync::Semaphore::new(config_hashes)),
+            last_prune: std::sync::atomic::AtomicI64::new(0),
             gates: RwLock::default(),
         }
     }
@@ -98,6 +105,45 @@ impl Core {
             .now()
             .with_timezone(&self.config.zone_tz)
             .date_naive()
+    }
+}
+
+/// How often an instance prunes the throttles' ended rows.
+const PRUNE_EVERY_SECS: i64 = 60;
+
+impl Core {
+    /// A place to hash one password now, or `Busy` when as many hashes as allowed are running
+    /// (their memory is what the bound protects).
+    pub(crate) fn hashing_place(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Error> {
+        self.hashing
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Error::Busy {
+                retry_after_secs: 1,
+            })
+    }
+
+    /// A place to hash one password, waiting for one (for administrators' rare writes).
+    pub(crate) async fn wait_for_hashing_place(
+        &self,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, Error> {
+        self.hashing
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(Error::internal)
+    }
+
+    /// True at most once a minute per instance: time to prune the throttles' ended rows.
+    pub(crate) fn prune_due(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = self.clock.now().timestamp();
+        let last = self.last_prune.load(Ordering::Relaxed);
+        now - last >= PRUNE_EVERY_SECS
+            && self
+                .last_prune
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 }
 

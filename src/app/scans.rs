@@ -62,7 +62,7 @@ pub async fn record(
         .store
         .write(move |conn| {
             let access = staff::access(conn, identity.username.as_str())?;
-            let allowed = account_staff(access)
+            let allowed = account_staff(access, identity.generation)
                 .and_then(|staff| staff.require_gate(&gate_id).map_err(Error::from));
             match allowed {
                 Ok(()) => Ok(Ok(scans::record(conn, &scan)?)),

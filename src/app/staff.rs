@@ -1,54 +1,70 @@
 //! Staff: logging in, who a bearer token speaks for, and the accounts administrators manage.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 
-use crate::db::staff::{self, AddStaffError, StaffAccess, StaffRow};
-use crate::domain::staff::{Admin, Credentials, NewAccount, NewAccountInput, Staff, Username};
-use crate::domain::violation::{Violation, ViolationCode};
+use crate::db::staff::{
+    self, AddStaffError, DisableOutcome, LoginBlock, Reservation, StaffAccess, StaffRow,
+};
+use crate::domain::staff::{
+    login_throttle_keys, Admin, Credentials, NewAccount, NewAccountInput, NewPassword, Staff,
+    ThrottleKey, Username,
+};
+use crate::domain::violation::{Violation, ViolationCode, Violations};
 
 use super::{gates, off_the_workers, Conflict, Core, Error, Unauthenticated};
-
-/// Failed logins one client address may make, as a multiple of the per-username limit.
-pub const ADDRESS_ALLOWANCE: u32 = 4;
 
 /// A staff member whose bearer token verified (signature and expiry), before their account is read.
 #[derive(Debug, Clone)]
 pub struct StaffIdentity {
     /// The login name the token was issued to.
     pub username: Username,
+    /// The generation of the account's tokens it was issued in.
+    pub generation: i64,
 }
 
 /// Checks a bearer token's signature and expiry, without reading the database.
 pub fn identify(core: &Core, bearer: Option<&str>) -> Result<StaffIdentity, Error> {
     let token = bearer.ok_or(Unauthenticated::NoToken)?;
-    let key = core
-        .keys
-        .session_key()
-        .ok_or_else(|| Error::Unavailable("the staff-token key is not loaded yet".into()))?;
-    let claims = key
+    let claims = session_key(core)?
         .verify(token, core.clock.now())
         .ok_or(Unauthenticated::InvalidToken)?;
     let username = Username::parse(&claims.sub).ok_or(Unauthenticated::InvalidToken)?;
-    Ok(StaffIdentity { username })
+    Ok(StaffIdentity {
+        username,
+        generation: claims.gen,
+    })
 }
 
-/// The staff member an account is now: enabled, or refused as gone.
-pub fn account_staff(access: Option<StaffAccess>) -> Result<Staff, Error> {
-    match access.map(StaffAccess::into_staff).transpose() {
+fn session_key(core: &Core) -> Result<crate::crypto::staff_token::SessionKey, Error> {
+    core.keys.session_key().ok_or_else(|| {
+        Error::Unavailable(
+            "the staff-token key is not loaded (see the log: it may be sealed under another key-encryption key)"
+                .into(),
+        )
+    })
+}
+
+/// The staff member an account is now for a token of `generation`: enabled, of the token's
+/// generation, or refused as gone.
+pub fn account_staff(access: Option<StaffAccess>, generation: i64) -> Result<Staff, Error> {
+    match access.map(|a| a.into_staff(generation)).transpose() {
         Ok(Some(Some(staff))) => Ok(staff),
         Ok(_) => Err(Unauthenticated::AccountGone.into()),
         Err(corrupt) => Err(Error::internal(corrupt)),
     }
 }
 
-/// Who a bearer token speaks for, as the database says now (disabling is immediate).
+/// Who a bearer token speaks for, as the database says now (disabling and logout are immediate).
 pub async fn authenticate(core: &Core, bearer: Option<&str>) -> Result<Staff, Error> {
     let identity = identify(core, bearer)?;
+    let name = identity.username.clone();
     let access = core
         .store
-        .read(move |conn| Ok(staff::access(conn, identity.username.as_str())?))
+        .read(move |conn| Ok(staff::access(conn, name.as_str())?))
         .await?;
-    account_staff(access)
+    account_staff(access, identity.generation)
 }
 
 /// A staff access token.
@@ -60,70 +76,248 @@ pub struct AccessToken {
     pub expires_in: i64,
 }
 
-/// Logs in: an unknown user and a wrong password fail alike; repeated failures are throttled per
-/// username and per client address.
+/// Logs in: an unknown user and a wrong password fail alike. The attempt is reserved against the
+/// throttle (the account at this client, and the client) before any hashing, and at most
+/// `max_concurrent_hashes` hashes run at once.
 pub async fn login(
     core: &Core,
     credentials: Credentials,
-    client: &str,
+    client: IpAddr,
 ) -> Result<AccessToken, Error> {
     let Credentials { username, password } = credentials;
-    // An address may be shared by a whole gate office behind one router: it gets a larger allowance.
-    let max = core.config.login_max_failures;
-    let throttle_keys = vec![
-        (format!("user:{username}"), max),
-        (
-            format!("addr:{client}"),
-            max.saturating_mul(ADDRESS_ALLOWANCE),
-        ),
-    ];
-    let now = core.clock.now();
-    let keys: Vec<String> = throttle_keys.iter().map(|(key, _)| key.clone()).collect();
-    let blocked = core
+    let row = check_password(core, &username, &password, client).await?;
+    issue_token(core, &row)
+}
+
+/// Checks `username`'s password as a login does (throttled, bounded); the account when it matches.
+async fn check_password(
+    core: &Core,
+    username: &str,
+    password: &str,
+    client: IpAddr,
+) -> Result<StaffRow, Error> {
+    let place = core.hashing_place()?;
+    let (account_key, client_key) = login_throttle_keys(
+        username,
+        &client.to_string(),
+        core.config.login_max_failures,
+    );
+    let now = core.clock.now().naive_utc();
+    let window = core.config.login_block;
+    let keys: Vec<ThrottleKey> = account_key
+        .iter()
+        .cloned()
+        .chain([client_key.clone()])
+        .collect();
+    let prune = core.prune_due();
+    let reserved = core
         .store
-        .read(move |conn| Ok(staff::blocked_until(conn, &keys, now.naive_utc())?))
+        .write(move |conn| {
+            if prune {
+                staff::prune_throttle(conn, now, window)?;
+            }
+            Ok(staff::reserve_login(conn, &keys, now, window)?)
+        })
         .await?;
-    if let Some(until) = blocked {
-        let retry_after_secs = (until.and_utc() - now).num_seconds().max(1) as u64;
+    if let Reservation::Blocked { until } = reserved {
+        let retry_after_secs = (until - now).num_seconds().max(1) as u64;
+        tracing::info!("login refused: too many failures");
         return Err(Error::Throttled { retry_after_secs });
     }
-    let name = username.clone();
+    let name = username.to_owned();
     let row = core
         .store
         .read(move |conn| Ok(staff::find(conn, &name)?))
-        .await?;
-    let stored = row.filter(|r| !r.disabled).map(|r| r.password_hash);
+        .await?
+        .filter(|r| !r.disabled);
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
     let hasher = core.passwords.clone();
-    // argon2 takes tens of milliseconds: never on an async worker.
-    let ok = off_the_workers(move || hasher.verify(&password, stored.as_deref())).await?;
-    if !ok {
-        let window = core.config.login_block;
-        core.store
-            .write(move |conn| {
-                Ok(staff::record_failure(
-                    conn,
-                    &throttle_keys,
-                    now.naive_utc(),
-                    window,
-                )?)
-            })
-            .await?;
-        tracing::info!("login failed");
-        return Err(Unauthenticated::BadCredentials.into());
+    let password = password.to_owned();
+    // argon2 takes tens of milliseconds: never on an async worker. The place is held until done.
+    let ok = off_the_workers(move || {
+        let ok = hasher.verify(&password, stored.as_deref());
+        drop(place);
+        ok
+    })
+    .await?;
+    match row {
+        Some(row) if ok => {
+            core.store
+                .write(move |conn| {
+                    Ok(staff::forgive_login(
+                        conn,
+                        account_key.as_ref(),
+                        &client_key,
+                    )?)
+                })
+                .await?;
+            Ok(row)
+        }
+        _ => {
+            tracing::info!("login failed");
+            Err(Unauthenticated::BadCredentials.into())
+        }
     }
-    let user_key = format!("user:{username}");
-    core.store
-        .write(move |conn| Ok(staff::clear_failures(conn, &user_key)?))
-        .await?;
-    let key = core
-        .keys
-        .session_key()
-        .ok_or_else(|| Error::Unavailable("the staff-token key is not loaded yet".into()))?;
+}
+
+/// A token for `row`'s account, of its current generation.
+fn issue_token(core: &Core, row: &StaffRow) -> Result<AccessToken, Error> {
     let expires_in = core.config.access_token_ttl.num_seconds();
-    let token = key
-        .issue(&username, now, expires_in)
+    let token = session_key(core)?
+        .issue(
+            &row.username,
+            row.token_generation,
+            core.clock.now(),
+            expires_in,
+        )
         .map_err(Error::internal)?;
     Ok(AccessToken { token, expires_in })
+}
+
+/// Ends every token of the caller's account (on every device).
+pub async fn logout(core: &Core, staff: &Staff) -> Result<(), Error> {
+    let name = staff.username.to_string();
+    core.store
+        .write(move |conn| Ok(staff::end_tokens(conn, &name)?))
+        .await?;
+    tracing::info!("staff logged out");
+    Ok(())
+}
+
+/// A staff member changes their own password (the current one checked like a login); every older
+/// token stops working, and a fresh one is answered.
+pub async fn change_password(
+    core: &Core,
+    staff: &Staff,
+    current: Option<&str>,
+    new: Option<&str>,
+    client: IpAddr,
+) -> Result<AccessToken, Error> {
+    let mut p = Violations::default();
+    if current.is_none() {
+        p.missing("current_password");
+    }
+    let new = match new {
+        None => {
+            p.missing("new_password");
+            None
+        }
+        Some(raw) => NewPassword::parse(raw, "new_password")
+            .map_err(|v| p.extend(None, [v]))
+            .ok(),
+    };
+    let (Some(current), Some(new)) = (current, new) else {
+        return Err(p.into_vec().into());
+    };
+    check_password(core, staff.username.as_str(), current, client)
+        .await
+        .map_err(|e| match e {
+            // A wrong current password is a field problem, not a failed login.
+            Error::Unauthenticated(Unauthenticated::BadCredentials) => vec![Violation::new(
+                "current_password",
+                ViolationCode::Mismatch,
+                "the current password is wrong",
+            )]
+            .into(),
+            other => other,
+        })?;
+    let row = store_password(core, staff.username.as_str(), new).await?;
+    tracing::info!("staff password changed");
+    issue_token(core, &row)
+}
+
+/// An administrator sets a new password for an account; its tokens stop working.
+pub async fn reset_password(
+    core: &Core,
+    _admin: &Admin,
+    username: &str,
+    new: Option<&str>,
+) -> Result<StaffRow, Error> {
+    let new = match new {
+        None => Err(vec![Violation::new(
+            "new_password",
+            ViolationCode::Required,
+            "new_password is required",
+        )]),
+        Some(raw) => NewPassword::parse(raw, "new_password").map_err(|v| vec![v]),
+    }?;
+    let row = store_password(core, &username.trim().to_ascii_lowercase(), new).await?;
+    tracing::info!("staff password reset by an administrator");
+    Ok(row)
+}
+
+/// Hashes `new` and stores it for `username`, ending the account's tokens.
+async fn store_password(core: &Core, username: &str, new: NewPassword) -> Result<StaffRow, Error> {
+    let place = core.wait_for_hashing_place().await?;
+    let hasher = core.passwords.clone();
+    let hash = off_the_workers(move || {
+        let hash = hasher.hash(new.expose());
+        drop(place);
+        hash
+    })
+    .await?
+    .map_err(Error::internal)?;
+    let now = core.clock.now().naive_utc();
+    let name = username.to_owned();
+    core.store
+        .write(move |conn| {
+            Ok(match staff::set_password(conn, &name, &hash, now)? {
+                true => staff::find(conn, &name)?,
+                false => None,
+            })
+        })
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// The login blocks in force now.
+pub async fn blocks(core: &Core, _admin: &Admin) -> Result<Vec<LoginBlock>, Error> {
+    let now = core.clock.now().naive_utc();
+    Ok(core
+        .store
+        .read(move |conn| Ok(staff::blocks(conn, now)?))
+        .await?)
+}
+
+/// Lifts the login blocks of an account (at every client) or of a client address; how many
+/// counts were forgotten.
+pub async fn lift_block(
+    core: &Core,
+    _admin: &Admin,
+    username: Option<&str>,
+    client: Option<&str>,
+) -> Result<usize, Error> {
+    let username = username
+        .map(|u| u.trim().to_ascii_lowercase())
+        .filter(|u| !u.is_empty());
+    let client = match client.map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            raw.parse::<IpAddr>()
+                .map_err(|_| {
+                    vec![Violation::new(
+                        "client",
+                        ViolationCode::InvalidValue,
+                        "client is an IP address",
+                    )]
+                })?
+                .to_string(),
+        ),
+    };
+    if username.is_none() && client.is_none() {
+        return Err(vec![Violation::new(
+            "username",
+            ViolationCode::Required,
+            "name a username, a client address, or both",
+        )]
+        .into());
+    }
+    let lifted = core
+        .store
+        .write(move |conn| Ok(staff::lift(conn, username.as_deref(), client.as_deref())?))
+        .await?;
+    tracing::info!(lifted, "login blocks lifted");
+    Ok(lifted)
 }
 
 /// Creates a staff account (from the API, a page or the command line).
@@ -132,11 +326,14 @@ pub async fn create_account(core: &Core, input: NewAccountInput) -> Result<Staff
     let account = NewAccount::parse(input, gate)?;
     let hasher = core.passwords.clone();
     let now: DateTime<Utc> = core.clock.now();
+    let place = core.wait_for_hashing_place().await?;
     // Hashing takes tens of milliseconds: off the async workers and off the writer.
     let row = off_the_workers(move || {
-        hasher
+        let row = hasher
             .hash(account.password.expose())
-            .map(|hash| StaffRow::new(&account, hash, now))
+            .map(|hash| StaffRow::new(&account, hash, now));
+        drop(place);
+        row
     })
     .await?
     .map_err(Error::internal)?;
@@ -171,11 +368,16 @@ pub async fn set_disabled(
         .check_disable(&username, disabled)
         .map_err(|v| vec![v])?;
     let now = core.clock.now().naive_utc();
-    let row = core
+    let outcome = core
         .store
         .write(move |conn| Ok(staff::set_disabled(conn, &username, disabled, now)?))
-        .await?
-        .ok_or(Error::NotFound)?;
-    tracing::info!(disabled, "staff account changed");
-    Ok(row)
+        .await?;
+    match outcome {
+        DisableOutcome::Changed(row) => {
+            tracing::info!(disabled, "staff account changed");
+            Ok(row)
+        }
+        DisableOutcome::LastAdmin => Err(Conflict::LastAdmin.into()),
+        DisableOutcome::Unknown => Err(Error::NotFound),
+    }
 }

@@ -16,6 +16,9 @@ pub struct StaffClaims {
     pub iat: i64,
     /// Expires at (Unix seconds).
     pub exp: i64,
+    /// The generation of the account's tokens it was issued in (only the current one works).
+    #[serde(default)]
+    pub gen: i64,
 }
 
 /// The shared HMAC key.
@@ -44,20 +47,21 @@ impl SessionKey {
         })
     }
 
-    /// Signs claims for `username`, valid `ttl_secs` from `now`.
+    /// Signs claims for `username`'s token generation `gen`, valid `ttl_secs` from `now`.
     pub fn issue(
         &self,
         username: &str,
+        gen: i64,
         now: DateTime<Utc>,
         ttl_secs: i64,
-    ) -> Result<String, String> {
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = StaffClaims {
             sub: username.to_owned(),
             iat: now.timestamp(),
             exp: now.timestamp() + ttl_secs,
+            gen,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| e.to_string())
     }
 
     /// The claims of a token signed with this key and not expired at `now`.
@@ -78,7 +82,8 @@ mod tests {
     fn issue_verify_expire_and_foreign_keys() {
         let key = SessionKey::from_bytes(&[7u8; 32]).expect("key");
         let now = Utc::now();
-        let token = key.issue("officer.cn", now, 900).expect("sign");
+        let token = key.issue("officer.cn", 3, now, 900).expect("sign");
+        assert_eq!(key.verify(&token, now).map(|c| c.gen), Some(3));
         assert_eq!(
             key.verify(&token, now).map(|c| c.sub),
             Some("officer.cn".into())

@@ -26,6 +26,8 @@ diesel::table! {
         document_key -> Text,
         first_applied_at -> Timestamp,
         last_applied_at -> Timestamp,
+        window_started_at -> Nullable<Timestamp>,
+        issued_in_window -> Integer,
     }
 }
 
@@ -66,15 +68,26 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_generation -> BigInt,
     }
 }
 
 diesel::table! {
-    login_failures (throttle_key) {
-        throttle_key -> Text,
-        failures -> Integer,
+    login_throttle (key_hash) {
+        key_hash -> Text,
+        username -> Nullable<Text>,
+        client -> Text,
+        attempts -> Integer,
         window_started_at -> Timestamp,
         blocked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    apply_throttle (client) {
+        client -> Text,
+        window_started_at -> Timestamp,
+        applications -> Integer,
     }
 }
 
@@ -128,7 +141,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     permits,
     staff,
-    login_failures,
+    login_throttle,
+    apply_throttle,
     service_secrets,
     presence,
     scans,

@@ -236,6 +236,62 @@ impl Credentials {
     }
 }
 
+/// Failed logins one client address may make across accounts, as a multiple of the per-account
+/// limit (a gate office behind one router shares an address).
+pub const CLIENT_ALLOWANCE: u32 = 4;
+
+/// One count the login throttle keeps: an account at one client, or a client for every account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleKey {
+    /// SHA-256 of what the key names: its size is bounded whatever was typed.
+    pub hash: String,
+    /// The account, for an account's key.
+    pub username: Option<String>,
+    /// The client address.
+    pub client: String,
+    /// Failures allowed in the window.
+    pub limit: u32,
+}
+
+impl ThrottleKey {
+    fn new(kind: &str, username: Option<&Username>, client: &str, limit: u32) -> Self {
+        use sha2::{Digest, Sha256};
+        let named = format!(
+            "{kind}\n{}\n{client}",
+            username.map_or("", Username::as_str)
+        );
+        let hash = Sha256::digest(named.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Self {
+            hash,
+            username: username.map(Username::to_string),
+            client: client.to_owned(),
+            limit,
+        }
+    }
+}
+
+/// The keys a login as `username` from `client` counts against: the account at this client (when
+/// the name could be an account's; one client's failures never lock the account out elsewhere),
+/// and the client, with [`CLIENT_ALLOWANCE`] times the account's limit.
+pub fn login_throttle_keys(
+    username: &str,
+    client: &str,
+    max_failures: u32,
+) -> (Option<ThrottleKey>, ThrottleKey) {
+    let account = Username::parse(username)
+        .map(|name| ThrottleKey::new("account", Some(&name), client, max_failures));
+    let client_key = ThrottleKey::new(
+        "client",
+        None,
+        client,
+        max_failures.saturating_mul(CLIENT_ALLOWANCE),
+    );
+    (account, client_key)
+}
+
 /// An enabled staff account, as the database says now: who may act, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Staff {
@@ -397,6 +453,23 @@ mod tests {
             format!("{:?}", NewPassword::parse("twelve chars", "p")),
             "Ok(NewPassword(..))"
         );
+    }
+
+    #[test]
+    fn a_login_counts_against_the_account_at_its_client_and_the_client() {
+        let (account, client) = login_throttle_keys("li", "192.0.2.7", 5);
+        let account = account.expect("a possible account");
+        assert_eq!((account.limit, client.limit), (5, 20));
+        assert_eq!(account.username.as_deref(), Some("li"));
+        assert_eq!(account.hash.len(), 64);
+        let (elsewhere, _) = login_throttle_keys("li", "192.0.2.8", 5);
+        assert_ne!(elsewhere.expect("key").hash, account.hash, "per client");
+        let (none, long_client) = login_throttle_keys(&"x".repeat(60_000), "192.0.2.7", 5);
+        assert!(
+            none.is_none(),
+            "no account can have this name: only the client counts"
+        );
+        assert_eq!(long_client.hash, client.hash);
     }
 
     #[test]

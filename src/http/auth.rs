@@ -5,10 +5,11 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{post, web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError, Problem};
 use crate::app::staff::{self as staff_use, StaffIdentity};
@@ -101,15 +102,12 @@ pub struct LoginResponse {
 #[post("/api/v1/auth/login")]
 pub async fn login(
     core: web::Data<Core>,
-    req: HttpRequest,
+    client: ClientAddress,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.0;
     let credentials = Credentials::parse(Some(&username), Some(&password))?;
-    let client = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    let token = staff_use::login(&core, credentials, &client).await?;
+    let token = staff_use::login(&core, credentials, client.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(LoginResponse {
@@ -117,4 +115,126 @@ pub async fn login(
             token_type: "Bearer",
             expires_in: token.expires_in,
         }))
+}
+
+/// End every access token of the caller's account, on every device.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "staff", security(("bearer" = [])),
+    responses((status = 204, description = "Logged out everywhere"), responses::NotLoggedIn))]
+#[post("/api/v1/auth/logout")]
+pub async fn logout(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
+    staff_use::logout(&core, &staff).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A staff member's new password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password in use now.
+    pub current_password: Option<String>,
+    /// 12 to 128 characters.
+    pub new_password: Option<String>,
+}
+
+/// Change one's own password: every older token stops working; the answer is a fresh one.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "staff", request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed; a fresh access token", body = LoginResponse),
+        responses::NotLoggedIn,
+        (status = 429, description = "Too many wrong current passwords; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        responses::BadBody,
+    ))]
+#[post("/api/v1/auth/password")]
+pub async fn change_password(
+    core: web::Data<Core>,
+    staff: Staff,
+    client: ClientAddress,
+    body: ApiJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.0;
+    let token = staff_use::change_password(
+        &core,
+        &staff,
+        current_password.as_deref(),
+        new_password.as_deref(),
+        client.0,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        access_token: token.token,
+        token_type: "Bearer",
+        expires_in: token.expires_in,
+    }))
+}
+
+/// A login block in force.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginBlockView {
+    /// The account blocked at `client`; absent for a block of the whole client address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The client address.
+    pub client: String,
+    /// Failed attempts counted.
+    pub attempts: i32,
+    /// When the block ends.
+    pub blocked_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The login blocks in force now.
+#[utoipa::path(get, path = "/api/v1/auth/blocks", tag = "staff", security(("bearer" = [])),
+    responses((status = 200, description = "Blocks in force, longest first", body = [LoginBlockView]),
+              responses::NotLoggedIn, responses::NotAdmin))]
+#[get("/api/v1/auth/blocks")]
+pub async fn list_blocks(core: web::Data<Core>, admin: Admin) -> Result<HttpResponse, ApiError> {
+    let blocks = staff_use::blocks(&core, &admin).await?;
+    Ok(HttpResponse::Ok().json(
+        blocks
+            .into_iter()
+            .map(|b| LoginBlockView {
+                username: b.username,
+                client: b.client,
+                attempts: b.attempts,
+                blocked_until: b.blocked_until.map(|t| t.and_utc()),
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Which blocks to lift.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiftBlock {
+    /// An account: its blocks at every client.
+    pub username: Option<String>,
+    /// A client address: its own block and every account's there.
+    pub client: Option<String>,
+}
+
+/// How many counts a lift forgot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Lifted {
+    /// Throttle counts forgotten.
+    pub lifted: usize,
+}
+
+/// Lift login blocks (an account's, a client address's, or both).
+#[utoipa::path(post, path = "/api/v1/auth/blocks/lift", tag = "staff", request_body = LiftBlock,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Lifted", body = Lifted),
+              responses::NotLoggedIn, responses::NotAdmin, responses::BadBody))]
+#[post("/api/v1/auth/blocks/lift")]
+pub async fn lift_block(
+    core: web::Data<Core>,
+    admin: Admin,
+    body: ApiJson<LiftBlock>,
+) -> Result<HttpResponse, ApiError> {
+    let LiftBlock { username, client } = body.0;
+    let lifted =
+        staff_use::lift_block(&core, &admin, username.as_deref(), client.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(Lifted { lifted }))
 }

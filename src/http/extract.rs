@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::web::{Bytes, Data};
+use actix_web::web::{self, Data};
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
@@ -23,15 +23,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let content_type_ok = is_json_content_type(req);
-        let limit = req
+        let (limit, deadline) = req
             .app_data::<Data<Core>>()
-            .map_or(64 * 1024, |core| core.config.body_limit_bytes);
+            .map_or((64 * 1024, std::time::Duration::from_secs(10)), |core| {
+                (core.config.body_limit_bytes, core.config.body_timeout)
+            });
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let body = Bytes::from_request(req, payload);
+        let body = web::Payload::from_request(req, payload);
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::UnsupportedMediaType);
@@ -39,14 +41,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             if declared.is_some_and(|len| len > limit) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
-            let bytes = body.await.map_err(|e| {
-                let status = e.as_response_error().status_code();
-                if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge { limit }
-                } else {
-                    ApiError::BadRequest("The request body could not be read.".into())
-                }
-            })?;
+            // The limit holds however the body comes (chunked too), and the whole body must
+            // arrive within the deadline: a client dribbling bytes holds no worker for long.
+            let body = body
+                .await
+                .map_err(|_| ApiError::BadRequest("The request body could not be read.".into()))?;
+            let bytes = actix_web::rt::time::timeout(deadline, body.to_bytes_limited(limit))
+                .await
+                .map_err(|_| ApiError::BodyTimeout)?
+                .map_err(|_| ApiError::PayloadTooLarge { limit })?
+                .map_err(|_| ApiError::BadRequest("The request body could not be read.".into()))?;
             parse_json(&bytes).map(ApiJson)
         })
     }

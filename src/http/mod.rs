@@ -1,6 +1,7 @@
 //! The JSON API: requests turned into use-case input, results into answers; and the server itself.
 
 pub mod auth;
+pub mod client;
 pub mod extract;
 pub mod gates;
 pub mod health;
@@ -35,6 +36,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(permits::qr_svg)
         .service(permits::revoke)
         .service(auth::login)
+        .service(auth::logout)
+        .service(auth::change_password)
+        .service(auth::list_blocks)
+        .service(auth::lift_block)
+        .service(users::reset_password)
         .service(users::create_user)
         .service(users::update_user)
         .service(gates::list_gates)

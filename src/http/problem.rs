@@ -70,6 +70,9 @@ pub enum ApiError {
     /// Well-formed input that breaks one or more rules.
     #[error("invalid input ({} problems)", .0.len())]
     Invalid(Vec<FieldError>),
+    /// The body did not arrive in time.
+    #[error("request body timed out")]
+    BodyTimeout,
     /// The body exceeds the limit.
     #[error("request body over {limit} bytes")]
     PayloadTooLarge {
@@ -97,6 +100,12 @@ pub enum ApiError {
     /// Too many attempts; try again later.
     #[error("too many requests")]
     TooManyRequests {
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
+    /// At a bound for this kind of work (503 with `Retry-After`).
+    #[error("busy")]
+    Busy {
         /// Seconds until a retry may succeed.
         retry_after_secs: u64,
     },
@@ -128,6 +137,7 @@ impl ApiError {
             Self::MalformedJson(_) => ("malformed-json", "Malformed JSON"),
             Self::BadRequest(_) => ("bad-request", "Bad request"),
             Self::Invalid(_) => ("invalid-input", "Invalid input"),
+            Self::BodyTimeout => ("body-timeout", "Request body too slow"),
             Self::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             Self::NotFound => ("not-found", "Not found"),
@@ -136,6 +146,7 @@ impl ApiError {
             Self::Forbidden(_) => ("forbidden", "Forbidden"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            Self::Busy { .. } => ("busy", "Service busy"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
@@ -152,6 +163,7 @@ impl ApiError {
             | Self::Unauthorized(why) => why.clone(),
             Self::Invalid(errors) if errors.len() == 1 => "The request has 1 invalid field.".into(),
             Self::Invalid(errors) => format!("The request has {} invalid fields.", errors.len()),
+            Self::BodyTimeout => "The request body did not arrive in time.".into(),
             Self::PayloadTooLarge { limit } => {
                 format!("The request body is larger than {limit} bytes.")
             }
@@ -161,7 +173,10 @@ impl ApiError {
             Self::TooManyRequests { retry_after_secs } => {
                 format!("Too many attempts; try again in {retry_after_secs} seconds.")
             }
-            Self::Unavailable(_) => "The database is unreachable; try again shortly.".into(),
+            Self::Busy { retry_after_secs } => {
+                format!("The service is busy; try again in {retry_after_secs} seconds.")
+            }
+            Self::Unavailable(_) => "The service cannot answer this now; try again shortly.".into(),
             Self::Internal(_) => "An internal error occurred; it has been logged.".into(),
         };
         Problem {
@@ -205,6 +220,7 @@ impl ResponseError for ApiError {
         match self {
             Self::MalformedJson(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -213,7 +229,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy { .. } | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -228,7 +244,7 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if let Self::TooManyRequests { retry_after_secs } = self {
+        if let Self::TooManyRequests { retry_after_secs } | Self::Busy { retry_after_secs } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
         if let Self::Unauthorized(_) = self {
@@ -255,6 +271,7 @@ impl From<app::Error> for ApiError {
             E::Unauthenticated(why) => Self::Unauthorized(why.to_string()),
             E::Forbidden(refusal) => Self::Forbidden(refusal.to_string()),
             E::Throttled { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
+            E::Busy { retry_after_secs } => Self::Busy { retry_after_secs },
             E::Unavailable(cause) => Self::Unavailable(cause),
             E::Internal(cause) => Self::Internal(cause),
         }

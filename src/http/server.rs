@@ -9,6 +9,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
+use super::client::RequestSpan;
 use super::problem::ApiError;
 use super::{not_found, problem_safety_net, routes};
 use crate::app::Core;
@@ -36,6 +37,17 @@ pub enum StartError {
     Server(#[source] std::io::Error),
 }
 
+/// Headers every answer carries unless it sets its own: no MIME sniffing, never framed, no
+/// referrer, and not stored by caches (answers carry names and document numbers; the few public
+/// ones, such as the JWKS, say how long they may be kept).
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cache-Control", "no-store"))
+}
+
 /// Longest a stopping service waits for its workers to let go of the store.
 const STORE_CLOSE_WAIT: Duration = Duration::from_secs(10);
 
@@ -57,6 +69,11 @@ impl Server {
         let core = web::Data::new(Core::open(config, clock)?);
         Core::prepare_in_background(core.clone().into_inner());
         let store = core.store.clone();
+        // The connection cap is the service's; actix counts it per worker.
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let max_connections_per_worker = (core.config.max_connections as usize)
+            .div_ceil(workers)
+            .max(1);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(core.clone())
@@ -69,6 +86,7 @@ impl Server {
                 .configure(routes)
                 .default_service(web::to(not_found))
                 .wrap(problem_safety_net())
+                .wrap(security_headers())
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().copied();
                     let fut = srv.call(req);
@@ -83,9 +101,11 @@ impl Server {
                         Ok(res)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
         })
         .shutdown_timeout(30)
+        .workers(workers)
+        .max_connections(max_connections_per_worker)
         .listen(listener)
         .map_err(StartError::Server)?
         .run();

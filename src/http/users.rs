@@ -119,3 +119,34 @@ pub async fn update_user(
     let row = staff_use::set_disabled(&core, &admin, &username, body.0.disabled).await?;
     Ok(HttpResponse::Ok().json(UserView::from(row)))
 }
+
+/// A new password set by an administrator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// 12 to 128 characters.
+    pub new_password: Option<String>,
+}
+
+/// Set a new password for an account; its tokens stop working at once.
+#[utoipa::path(post, path = "/api/v1/users/{username}/password", tag = "staff", request_body = PasswordReset,
+    params(("username" = String, Path, description = "Username")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = UserView),
+        responses::NotLoggedIn,
+        responses::NotAdmin,
+        responses::NotFound,
+        responses::BadBody,
+    ))]
+#[post("/api/v1/users/{username}/password")]
+pub async fn reset_password(
+    core: web::Data<Core>,
+    admin: Admin,
+    username: web::Path<String>,
+    body: ApiJson<PasswordReset>,
+) -> Result<HttpResponse, ApiError> {
+    let row =
+        staff_use::reset_password(&core, &admin, &username, body.0.new_password.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(row)))
+}

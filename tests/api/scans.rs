@@ -7,7 +7,7 @@ use chrono::{Days, Duration};
 use serde_json::{json, Value};
 
 use crate::helpers::documents::{application, passport};
-use crate::helpers::{field_errors, problem, spawn_app, ServiceProcess, TestApp};
+use crate::helpers::{field_errors, problem, spawn_app, ServiceProcess, TestApp, OFFICER_PASSWORD};
 
 /// A permit for today and the next five days; its JSON.
 async fn permit(app: &TestApp, n: u32) -> Value {
@@ -327,6 +327,13 @@ async fn officers_at_another_gate_or_disabled_are_refused_and_nothing_is_logged(
         assert_eq!(logged, 0, "refused scans leave no record");
     }
     assert_eq!(disable(false).await.expect("sent").status(), 200);
+    // Enabled again, the account needs a fresh token: the old one stays dead.
+    problem(
+        send(&app, &officer, &scan_body(token_of(&p), "CN-1", "entry")).await,
+        401,
+    )
+    .await;
+    let officer = app.login("officer.cn", OFFICER_PASSWORD).await;
     let answer = scan(&app, &officer, token_of(&p), "CN-1", "entry").await;
     assert_eq!(outcome(&answer), admitted(&[]));
 }

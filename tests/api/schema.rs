@@ -29,6 +29,8 @@ index signing_keys(active_slot) unique
 documents.document_key text
 documents.first_applied_at timestamp
 documents.last_applied_at timestamp
+documents.window_started_at timestamp null
+documents.issued_in_window integer
 index documents(document_key) unique
 permits.id text
 permits.status text
@@ -64,12 +66,21 @@ staff.gate_id text null
 staff.disabled boolean
 staff.created_at timestamp
 staff.updated_at timestamp
+staff.token_generation bigint
 index staff(username) unique
-login_failures.throttle_key text
-login_failures.failures integer
-login_failures.window_started_at timestamp
-login_failures.blocked_until timestamp null
-index login_failures(throttle_key) unique
+login_throttle.key_hash text
+login_throttle.username text null
+login_throttle.client text
+login_throttle.attempts integer
+login_throttle.window_started_at timestamp
+login_throttle.blocked_until timestamp null
+index login_throttle(key_hash) unique
+index login_throttle(window_started_at)
+apply_throttle.client text
+apply_throttle.window_started_at timestamp
+apply_throttle.applications integer
+index apply_throttle(client) unique
+index apply_throttle(window_started_at)
 service_secrets.name text
 service_secrets.sealed_value text
 service_secrets.created_at timestamp

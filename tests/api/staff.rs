@@ -277,8 +277,11 @@ async fn a_disabled_users_tokens_stop_working_at_once() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 200);
+    // Enabling does not revive the tokens of before: a fresh login does.
+    problem(app.get_as(&officer, "/api/v1/gates").await, 401).await;
+    let fresh = app.login("officer.cn", OFFICER_PASSWORD).await;
     assert_eq!(
-        app.get_as(&officer, "/api/v1/gates").await.status(),
+        app.get_as(&fresh, "/api/v1/gates").await.status(),
         200,
         "enabled again"
     );
