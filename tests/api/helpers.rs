@@ -602,6 +602,16 @@ impl ServiceProcess {
 
     /// Like `start`, with the database named by `database_url`.
     pub async fn start_on(app: &TestApp, database_url: &str) -> Self {
+        Self::start_with(app, database_url, &[], None).await
+    }
+
+    /// Like `start_on`, with more environment and, when `log` is given, the log (at `info`) there.
+    pub async fn start_with(
+        app: &TestApp,
+        database_url: &str,
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Self {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             listener.local_addr().expect("addr").port()
@@ -613,9 +623,13 @@ impl ServiceProcess {
             .env("BORDERPASS_BIND", format!("127.0.0.1:{port}"))
             .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
             .env("BORDERPASS_ARGON2_ITERATIONS", "1")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", if log.is_some() { "info" } else { "warn" })
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(match log {
+                Some(path) => std::fs::File::create(path).expect("log file").into(),
+                None => std::process::Stdio::null(),
+            })
             .spawn()
             .expect("start borderpass serve");
         let process = Self {
