@@ -147,6 +147,17 @@ impl Core {
     }
 }
 
+/// Forgets the throttles' counts that ended (login attempts, applications per client).
+pub(crate) fn prune_throttles(
+    conn: &mut crate::db::DbConnection,
+    now: chrono::NaiveDateTime,
+    login_window: chrono::Duration,
+) -> Result<(), crate::db::StoreError> {
+    crate::db::staff::prune_throttle(conn, now, login_window)?;
+    crate::db::permits::prune_client_counts(conn, now)?;
+    Ok(())
+}
+
 /// Runs blocking work (hashing, QR encoding) off the async workers.
 pub(crate) async fn off_the_workers<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,

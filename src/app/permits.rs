@@ -4,7 +4,9 @@ use crate::crypto::access_code;
 use crate::crypto::keyring::KeyRing;
 use crate::crypto::permit_token::{self, PermitClaims};
 use crate::db::keys::{self, KeyStoreError};
-use crate::db::permits::{self, IssueError, PermitRow, Revocation};
+use std::net::IpAddr;
+
+use crate::db::permits::{self, IssueError, IssueLimits, PermitRow, Revocation};
 use crate::db::DbConnection;
 use crate::domain::document::DocumentInput;
 use crate::domain::permit::{Application, PermitId, RevocationReason, VisitRules, MAX_DAYS_AHEAD};
@@ -40,8 +42,9 @@ pub fn visit_rules(core: &Core) -> VisitRules {
     }
 }
 
-/// Checks an application and issues its permit: one per document for overlapping dates.
-pub async fn apply(core: &Core, input: ApplicationInput) -> Result<Issued, Error> {
+/// Checks an application and issues its permit: one active permit per document for overlapping
+/// dates, within the limits per client address and per document.
+pub async fn apply(core: &Core, input: ApplicationInput, client: IpAddr) -> Result<Issued, Error> {
     let application = Application::parse(
         &input.document,
         input.visit_from.as_deref(),
@@ -62,13 +65,28 @@ pub async fn apply(core: &Core, input: ApplicationInput) -> Result<Issued, Error
         .store
         .read(move |conn| Ok(sign(conn, &keys, row)))
         .await??;
+    let limits = IssueLimits {
+        per_client: core
+            .config
+            .apply_limit_per_minute
+            .map(|limit| (client.to_string(), limit)),
+        per_document: core.config.apply_limit_per_document_per_day,
+    };
+    let now = core.clock.now().naive_utc();
+    let (prune, window) = (core.prune_due(), core.config.login_block);
     let permit = core
         .store
         .write(move |conn| {
-            Ok(permits::insert(conn, &signed)
+            if prune {
+                super::prune_throttles(conn, now, window)?;
+            }
+            Ok(permits::insert(conn, &signed, &limits)
                 .map(|()| signed.clone())
                 .map_err(|e| match e {
                     IssueError::Overlap => Error::from(Conflict::OverlappingPermit),
+                    IssueError::Limited { until } => Error::Throttled {
+                        retry_after_secs: (until - now).num_seconds().max(1) as u64,
+                    },
                     IssueError::Db(e) => e.into(),
                 }))
         })

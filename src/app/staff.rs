@@ -114,7 +114,7 @@ async fn check_password(
         .store
         .write(move |conn| {
             if prune {
-                staff::prune_throttle(conn, now, window)?;
+                super::prune_throttles(conn, now, window)?;
             }
             Ok(staff::reserve_login(conn, &keys, now, window)?)
         })

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::engine::stamp::Stamp;
-use super::schema::{documents, permits, presence};
+use super::schema::{apply_throttle, documents, permits, presence};
 use super::{DbConnection, WriteTx};
 use crate::domain::permit::{Application, PermitId, PermitStatus};
 
@@ -99,26 +99,55 @@ impl PermitRow {
     }
 }
 
+/// The limits an application must stay within, checked in the transaction that issues it.
+#[derive(Debug, Clone, Default)]
+pub struct IssueLimits {
+    /// The client address and the applications it may have accepted per minute.
+    pub per_client: Option<(String, u32)>,
+    /// Permits one document may be issued per day.
+    pub per_document: Option<u32>,
+}
+
+/// The window of the per-client limit.
+const CLIENT_WINDOW_SECS: i64 = 60;
+/// The window of the per-document limit.
+const DOCUMENT_WINDOW_SECS: i64 = 24 * 3600;
+
 /// Why a permit was not issued.
 #[derive(Debug, thiserror::Error)]
 pub enum IssueError {
-    /// The document already holds a permit for overlapping dates.
+    /// The document already holds an active permit for overlapping dates.
     #[error("the document already holds a permit for overlapping dates")]
     Overlap,
+    /// The client or the document is at its limit until `until`.
+    #[error("too many applications")]
+    Limited {
+        /// When a retry may succeed.
+        until: chrono::NaiveDateTime,
+    },
     /// A statement failed.
     #[error("database: {0}")]
     Db(#[from] diesel::result::Error),
 }
 
-/// Stores `permit` unless its document already holds one for overlapping dates.
+/// Stores `permit` unless its document already holds an active one for overlapping dates, or the
+/// client or the document is at its limit.
 ///
 /// The document's row is created if missing and then updated, which locks it until commit on
 /// PostgreSQL (SQLite has a single writer): concurrent applications for one document run one after
-/// the other, so the overlap check always sees the permit the other one inserted.
-pub fn insert(tx: &mut WriteTx<'_>, permit: &PermitRow) -> Result<(), IssueError> {
+/// the other, so the overlap check always sees the permit the other one inserted, and the
+/// document's count is exact. The client's row is locked the same way.
+pub fn insert(
+    tx: &mut WriteTx<'_>,
+    permit: &PermitRow,
+    limits: &IssueLimits,
+) -> Result<(), IssueError> {
     let (conn, counts) = tx.parts();
     conn.transaction(|c| {
         let now = permit.created_at;
+        if let Some((client, limit)) = &limits.per_client {
+            take_client_place(c, client, *limit, *now)?;
+        }
         let remember = diesel::insert_into(documents::table)
             .values((
                 documents::document_key.eq(&permit.document_key),
@@ -131,15 +160,19 @@ pub fn insert(tx: &mut WriteTx<'_>, permit: &PermitRow) -> Result<(), IssueError
         diesel::update(documents::table.find(&permit.document_key))
             .set(documents::last_applied_at.eq(now))
             .execute(c)?;
-        // Revoked permits block too: revoking must not open the way to a fresh permit.
+        // A revoked permit frees its dates: revoking a squatter's permit lets the holder apply.
         let overlapping: i64 = permits::table
             .filter(permits::document_key.eq(&permit.document_key))
+            .filter(permits::status.eq(PermitStatus::Active.as_str()))
             .filter(permits::visit_from.le(permit.visit_until))
             .filter(permits::visit_until.ge(permit.visit_from))
             .count()
             .get_result(c)?;
         if overlapping > 0 {
             return Err(IssueError::Overlap);
+        }
+        if let Some(limit) = limits.per_document {
+            take_document_place(c, &permit.document_key, limit, *now)?;
         }
         diesel::insert_into(permits::table)
             .values(permit)
@@ -155,6 +188,92 @@ pub fn insert(tx: &mut WriteTx<'_>, permit: &PermitRow) -> Result<(), IssueError
     })?;
     super::stats::count_permit(counts, permit.created_at.and_utc());
     Ok(())
+}
+
+/// Counts one more application of `client` in its minute, or refuses it at `limit`.
+fn take_client_place(
+    c: &mut DbConnection,
+    client: &str,
+    limit: u32,
+    now: chrono::NaiveDateTime,
+) -> Result<(), IssueError> {
+    let window = chrono::Duration::seconds(CLIENT_WINDOW_SECS);
+    let fresh = diesel::insert_into(apply_throttle::table)
+        .values((
+            apply_throttle::client.eq(client),
+            apply_throttle::window_started_at.eq(now),
+            apply_throttle::applications.eq(0),
+        ))
+        .on_conflict(apply_throttle::client)
+        .do_nothing();
+    super::on_backend!(c, fresh)?;
+    diesel::update(apply_throttle::table.find(client))
+        .filter(apply_throttle::window_started_at.le(now - window))
+        .set((
+            apply_throttle::window_started_at.eq(now),
+            apply_throttle::applications.eq(0),
+        ))
+        .execute(c)?;
+    let taken = diesel::update(apply_throttle::table.find(client))
+        .filter(apply_throttle::applications.lt(limit as i32))
+        .set(apply_throttle::applications.eq(apply_throttle::applications + 1))
+        .execute(c)?;
+    if taken == 0 {
+        let started: chrono::NaiveDateTime = apply_throttle::table
+            .find(client)
+            .select(apply_throttle::window_started_at)
+            .get_result(c)?;
+        return Err(IssueError::Limited {
+            until: started + window,
+        });
+    }
+    Ok(())
+}
+
+/// Counts one more permit of the document (its row is locked already) in its day, or refuses it.
+fn take_document_place(
+    c: &mut DbConnection,
+    document_key: &str,
+    limit: u32,
+    now: chrono::NaiveDateTime,
+) -> Result<(), IssueError> {
+    let window = chrono::Duration::seconds(DOCUMENT_WINDOW_SECS);
+    diesel::update(documents::table.find(document_key))
+        .filter(
+            documents::window_started_at
+                .is_null()
+                .or(documents::window_started_at.le(now - window)),
+        )
+        .set((
+            documents::window_started_at.eq(Some(now)),
+            documents::issued_in_window.eq(0),
+        ))
+        .execute(c)?;
+    let taken = diesel::update(documents::table.find(document_key))
+        .filter(documents::issued_in_window.lt(limit as i32))
+        .set(documents::issued_in_window.eq(documents::issued_in_window + 1))
+        .execute(c)?;
+    if taken == 0 {
+        let started: Option<chrono::NaiveDateTime> = documents::table
+            .find(document_key)
+            .select(documents::window_started_at)
+            .get_result(c)?;
+        return Err(IssueError::Limited {
+            until: started.unwrap_or(now) + window,
+        });
+    }
+    Ok(())
+}
+
+/// Forgets the per-client counts whose minute ended before `now`.
+pub fn prune_client_counts(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(apply_throttle::table.filter(
+        apply_throttle::window_started_at.le(now - chrono::Duration::seconds(CLIENT_WINDOW_SECS)),
+    ))
+    .execute(conn)
 }
 
 /// The permit with this id.

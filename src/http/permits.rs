@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError, Problem};
 use crate::app::permits::{self as permit_use, ApplicationInput};
@@ -254,15 +255,17 @@ impl From<PermitRequest> for ApplicationInput {
 #[utoipa::path(post, path = "/api/v1/permits", tag = "permits", request_body = PermitRequest,
     responses(
         (status = 201, description = "Issued; `Location` names the permit", body = PermitView),
-        (status = 409, description = "The document holds a permit for overlapping dates", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The document holds an active permit for overlapping dates", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many applications from this client address, or for this document; see Retry-After", body = Problem, content_type = "application/problem+json"),
         responses::BadBody,
     ))]
 #[post("/api/v1/permits")]
 pub async fn apply(
     core: web::Data<Core>,
+    client: ClientAddress,
     body: ApiJson<PermitRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let issued = permit_use::apply(&core, body.0.into()).await?;
+    let issued = permit_use::apply(&core, body.0.into(), client.0).await?;
     let view = PermitView::from_row(issued.permit, Some(issued.access_code), Viewer::Holder);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, view.links.self_.clone()))

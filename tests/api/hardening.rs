@@ -490,3 +490,107 @@ async fn connections_over_the_cap_wait_until_others_close() {
         .expect("served once the others closed");
     assert_eq!(served.status(), 200);
 }
+
+fn application_for(n: u32, from_day: u64, days: u64, app: &TestApp) -> Value {
+    let today = app.zone_today();
+    crate::helpers::documents::application(
+        crate::helpers::documents::passport(n),
+        today + chrono::Days::new(from_day),
+        today + chrono::Days::new(from_day + days - 1),
+    )
+}
+
+async fn apply_via(app: &TestApp, via: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/permits"))
+        .header("X-Forwarded-For", via)
+        .json(body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn revoking_a_squatters_permit_frees_the_holders_dates() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let body = application_for(500, 1, 5, &app);
+    let squatted: Value = app
+        .post_json("/api/v1/permits", &body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    problem(app.post_json("/api/v1/permits", &body).await, 409).await;
+    let id = squatted["permit_id"].as_str().expect("id");
+    let revoked = app
+        .post_json_as(
+            &admin,
+            &format!("/api/v1/permits/{id}/revoke"),
+            &json!({ "reason": "applied by someone else" }),
+        )
+        .await;
+    assert_eq!(revoked.status(), 200);
+    let holders = app.post_json("/api/v1/permits", &body).await;
+    assert_eq!(holders.status(), 201, "the dates are free again");
+}
+
+#[tokio::test]
+async fn applications_are_limited_per_client_address_even_in_parallel() {
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = "127.0.0.1".into();
+        s.apply_limit_per_minute = 3;
+    })
+    .await;
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let body = application_for(600 + i, 1, 2, &app);
+            let (client, url) = (app.client.clone(), app.url("/api/v1/permits"));
+            tokio::spawn(async move {
+                let r = client
+                    .post(url)
+                    .header("X-Forwarded-For", "203.0.113.5")
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("sent");
+                let retry = r.headers().get("retry-after").cloned();
+                (r.status().as_u16(), retry)
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            (201, _) => accepted += 1,
+            (429, Some(retry)) => {
+                let secs: u64 = retry.to_str().expect("ascii").parse().expect("seconds");
+                assert!((1..=60).contains(&secs), "{secs}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(accepted, 3, "exactly the limit, counted in the database");
+    // Another address is not affected; the first may apply again a minute later.
+    let other = apply_via(&app, "203.0.113.6", &application_for(700, 1, 2, &app)).await;
+    assert_eq!(other.status(), 201);
+    app.clock.advance(chrono::Duration::seconds(61));
+    let again = apply_via(&app, "203.0.113.5", &application_for(701, 1, 2, &app)).await;
+    assert_eq!(again.status(), 201);
+}
+
+#[tokio::test]
+async fn one_document_gets_at_most_the_daily_number_of_permits() {
+    let app = spawn_app_with(|s| s.apply_limit_per_document_per_day = 2).await;
+    for (from, expected) in [(1, 201), (10, 201), (20, 429)] {
+        let r = app
+            .post_json("/api/v1/permits", &application_for(800, from, 2, &app))
+            .await;
+        assert_eq!(r.status(), expected, "visit from day {from}");
+    }
+    app.clock.advance(chrono::Duration::hours(24));
+    let next_day = app
+        .post_json("/api/v1/permits", &application_for(800, 20, 2, &app))
+        .await;
+    assert_eq!(next_day.status(), 201);
+}

@@ -115,6 +115,8 @@ pub fn test_settings(data_dir: &std::path::Path) -> RawSettings {
         // Cheap argon2 in tests only; production uses OWASP's 19 MiB, 2 passes.
         argon2_memory_kib: 64,
         argon2_iterations: 1,
+        // Every test client is 127.0.0.1: the per-client application limit is tested on its own.
+        apply_limit_per_minute: 0,
         ..RawSettings::default()
     }
 }
@@ -623,6 +625,7 @@ impl ServiceProcess {
             .env("BORDERPASS_BIND", format!("127.0.0.1:{port}"))
             .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
             .env("BORDERPASS_ARGON2_ITERATIONS", "1")
+            .env("BORDERPASS_APPLY_LIMIT_PER_MINUTE", "0")
             .env("RUST_LOG", if log.is_some() { "info" } else { "warn" })
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
