@@ -6,7 +6,7 @@ use crate::crypto::permit_token;
 use crate::db::scans::{self, NewScan, ScanOutcome, ScanRecord};
 use crate::db::{keys, staff};
 use crate::domain::crossing::DenyReason;
-use crate::domain::scan::{ScanClockLimits, ScanInput, ScanRequest};
+use crate::domain::scan::{is_late, ScanClockLimits, ScanInput, ScanRequest};
 
 use super::staff::{account_staff, StaffIdentity};
 use super::{gates, Conflict, Core, Error};
@@ -56,6 +56,7 @@ pub async fn record(
         scanned_at: request.scanned_at,
         recorded_at: now,
         named_permit: authenticate_token(core, &request.token).await?,
+        late: is_late(request.scanned_at, now),
     };
     let gate_id = request.gate.id;
     let outcome = core

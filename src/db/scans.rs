@@ -37,6 +37,8 @@ pub struct NewScan {
     pub recorded_at: DateTime<Utc>,
     /// The permit an authentic token names, or why the token is refused.
     pub named_permit: Result<String, DenyReason>,
+    /// The scan reached the service late (flag `late`).
+    pub late: bool,
 }
 
 /// What a scan reads of its permit: what the rules decide on and what the officer is shown
@@ -89,6 +91,8 @@ pub struct ScanRecord {
     pub recorded_at: DateTime<Utc>,
     /// Admit (with flags) or deny.
     pub decision: Decision,
+    /// Every flag of the log row: the decision's, and `late`.
+    pub flags: Vec<Flag>,
     /// The permit, with its status as it was at the scan, when the token named a stored one.
     pub permit: Option<ScannedPermit>,
 }
@@ -132,18 +136,33 @@ struct StoredScan {
     recorded_at: NaiveDateTime,
 }
 
-fn stored_decision(decision: &str, reason: Option<&str>, flags: &str) -> Option<Decision> {
+/// The stored flags.
+fn stored_flags(flags: &str) -> Vec<Flag> {
+    flags
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .filter_map(Flag::parse)
+        .collect()
+}
+
+/// The decision a log row records (an admission's flags without `late`, which is the scan's own).
+fn stored_decision(decision: &str, reason: Option<&str>, flags: &[Flag]) -> Option<Decision> {
     match decision {
         "admit" => Some(Decision::Admit(
-            flags
-                .split(',')
-                .filter(|f| !f.is_empty())
-                .filter_map(Flag::parse)
-                .collect(),
+            flags.iter().copied().filter(|f| *f != Flag::Late).collect(),
         )),
         "deny" => reason.and_then(DenyReason::parse).map(Decision::Deny),
         _ => None,
     }
+}
+
+/// Every flag of a log row: the decision's, then `late`.
+fn row_flags(decision: &Decision, late: bool) -> Vec<Flag> {
+    let mut flags = decision.flags().to_vec();
+    if late {
+        flags.push(Flag::Late);
+    }
+    flags
 }
 
 fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOutcome>> {
@@ -170,8 +189,9 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
         }
         p
     });
-    let decision = stored_decision(&seen.decision, seen.reason.as_deref(), &seen.flags)
-        .ok_or_else(|| {
+    let flags = stored_flags(&seen.flags);
+    let decision =
+        stored_decision(&seen.decision, seen.reason.as_deref(), &flags).ok_or_else(|| {
             diesel::result::Error::DeserializationError(
                 format!("stored decision {:?}", seen.decision).into(),
             )
@@ -189,6 +209,7 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
         scanned_at: seen.scanned_at.and_utc(),
         recorded_at: seen.recorded_at.and_utc(),
         decision,
+        flags,
         permit,
     };
     Ok(Some(ScanOutcome::Replayed {
@@ -270,7 +291,7 @@ fn record_once(
                         valid_until: permit.valid_until.and_utc(),
                         presence: presence_of(inside, side.as_deref()),
                     };
-                    let decision = decide(input.direction, input.side, &facts, input.scanned_at);
+                    let decision = decide(input.direction, input.side, &facts, input.recorded_at);
                     if let Decision::Admit(_) = decision {
                         let entering = input.direction == Direction::Entry;
                         let movement = prepared::MovePresence {
@@ -288,18 +309,12 @@ fn record_once(
             }
         }
     };
-    let (decision_text, reason, flags) = match &decision {
-        Decision::Admit(flags) => (
-            "admit",
-            None,
-            flags
-                .iter()
-                .map(|f| f.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-        Decision::Deny(reason) => ("deny", Some(reason.as_str()), String::new()),
-    };
+    let flags = row_flags(&decision, input.late);
+    let flags_text = flags
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     let insert = diesel::insert_into(scans::table).values((
         scans::id.eq(&input.id),
         scans::nonce.eq(&input.nonce),
@@ -308,9 +323,9 @@ fn record_once(
         scans::gate_id.eq(&input.gate_id),
         scans::side.eq(input.side.as_str()),
         scans::direction.eq(input.direction.as_str()),
-        scans::decision.eq(decision_text),
-        scans::reason.eq(reason),
-        scans::flags.eq(flags),
+        scans::decision.eq(decision.as_str()),
+        scans::reason.eq(decision.reason().map(DenyReason::as_str)),
+        scans::flags.eq(flags_text),
         scans::nationality.eq(permit.as_ref().map(|p| p.nationality.as_str())),
         scans::officer.eq(&input.officer),
         scans::permit_status.eq(permit.as_ref().map(|p| p.status.as_str())),
@@ -340,6 +355,7 @@ fn record_once(
         scanned_at: input.scanned_at,
         recorded_at: input.recorded_at,
         decision,
+        flags,
         permit,
     }))
 }

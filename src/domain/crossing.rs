@@ -151,21 +151,24 @@ impl From<TokenRejection> for DenyReason {
     }
 }
 
-/// Something an officer should know about an admitted exit.
+/// Something an officer or auditor should know about a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
-    /// The holder stayed past the permit's end.
+    /// An admitted exit: the holder stayed past the permit's end.
     Overstay,
-    /// The permit was revoked while the holder was inside.
+    /// An admitted exit: the permit was revoked while the holder was inside.
     Revoked,
+    /// The scan reached the service more than five minutes after the device made it.
+    Late,
 }
 
 impl Flag {
+    /// Every flag.
+    pub const ALL: [Self; 3] = [Self::Overstay, Self::Revoked, Self::Late];
+
     /// Reads a flag code.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Overstay, Self::Revoked]
-            .into_iter()
-            .find(|f| f.as_str() == raw)
+        Self::ALL.into_iter().find(|f| f.as_str() == raw)
     }
 
     /// The flag code.
@@ -173,6 +176,7 @@ impl Flag {
         match self {
             Self::Overstay => "overstay",
             Self::Revoked => "revoked",
+            Self::Late => "late",
         }
     }
 }
@@ -237,8 +241,8 @@ impl Decision {
     }
 }
 
-/// Decides a scan of an authentic token for a stored permit, at `at` (the gate device's clock),
-/// at a gate of `gate_side`. Authenticity failures are decided before this, from the token alone.
+/// Decides a scan of an authentic token for a stored permit, at `at` (for a scan sent online, the
+/// moment the service records it, whatever the device's clock says), at a gate of `gate_side`. Authenticity failures are decided before this, from the token alone.
 pub fn decide(
     direction: Direction,
     gate_side: Side,

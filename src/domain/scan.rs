@@ -9,6 +9,14 @@ use super::violation::{Violation, ViolationCode, Violations};
 /// Longest token text accepted (a real one is at most 331 bytes).
 pub const MAX_TOKEN_LEN: usize = 4096;
 
+/// How far behind the service's clock a scan sent online may lie before it is flagged `late`.
+pub const LATE_AFTER: Duration = Duration::minutes(5);
+
+/// Whether a scan made at `scanned_at` and recorded at `recorded_at` reached the service late.
+pub fn is_late(scanned_at: DateTime<Utc>, recorded_at: DateTime<Utc>) -> bool {
+    recorded_at - scanned_at > LATE_AFTER
+}
+
 /// How far a gate's clock may differ from the server's.
 #[derive(Debug, Clone, Copy)]
 pub struct ScanClockLimits {
@@ -198,6 +206,19 @@ mod tests {
                 vec![("scanned_at".into(), ViolationCode::OutOfRange)]
             );
         }
+    }
+
+    #[test]
+    fn a_scan_is_late_after_five_minutes() {
+        assert!(!is_late(now() - Duration::minutes(5), now()));
+        assert!(is_late(
+            now() - Duration::minutes(5) - Duration::seconds(1),
+            now()
+        ));
+        assert!(
+            !is_late(now() + Duration::minutes(1), now()),
+            "ahead is not late"
+        );
     }
 
     #[test]

@@ -115,7 +115,8 @@ pub struct ScanAnswer {
     /// Why denied (`malformed_token`, `bad_signature`, `unknown_key`, `unknown_permit`, `revoked`,
     /// `not_yet_valid`, `expired`, `already_inside`, `not_inside`, `wrong_side`); null when admitted.
     pub reason: Option<String>,
-    /// On an admitted exit: `overstay`, `revoked`.
+    /// On an admitted exit `overstay`, `revoked`; on any scan that reached the service more than
+    /// five minutes after it was made, `late`.
     pub flags: Vec<String>,
     /// The permit, when the token named a stored one.
     pub permit: Option<ScanPermit>,
@@ -141,12 +142,7 @@ impl From<Scanned> for ScanAnswer {
                 .decision
                 .reason()
                 .map(|r| DenyReason::as_str(r).to_owned()),
-            flags: record
-                .decision
-                .flags()
-                .iter()
-                .map(|f| f.as_str().to_owned())
-                .collect(),
+            flags: record.flags.iter().map(|f| f.as_str().to_owned()).collect(),
             permit: record.permit.as_ref().map(ScanPermit::from),
             gate_id: record.gate_id,
             direction: record.direction.as_str().into(),

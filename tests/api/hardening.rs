@@ -594,3 +594,100 @@ async fn one_document_gets_at_most_the_daily_number_of_permits() {
         .await;
     assert_eq!(next_day.status(), 201);
 }
+
+async fn scan_at(
+    app: &TestApp,
+    bearer: &str,
+    token: &Value,
+    direction: &str,
+    scanned_at: chrono::DateTime<chrono::Utc>,
+) -> Value {
+    let body = json!({ "token": token, "gate_id": "CN-1", "direction": direction,
+                       "nonce": uuid::Uuid::new_v4().to_string(), "scanned_at": scanned_at.to_rfc3339() });
+    let response = app.post_json_as(bearer, "/api/v1/scans", &body).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn a_backdated_scan_is_judged_when_it_is_recorded_and_flagged_late() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = app.zone_today();
+    let one_day = |n| {
+        crate::helpers::documents::application(crate::helpers::documents::passport(n), today, today)
+    };
+    let expiring: Value = app
+        .post_json("/api/v1/permits", &one_day(900))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let overstaying: Value = app
+        .post_json("/api/v1/permits", &one_day(901))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let now = borderpass::clock::Clock::now(&*app.clock);
+    let entered = scan_at(&app, &admin, &overstaying["token"], "entry", now).await;
+    assert_eq!(entered["decision"], "admit");
+    // Two hours after the permits ended, a device sends scans it says it made before the end.
+    let until: chrono::DateTime<chrono::Utc> = expiring["valid_until"]
+        .as_str()
+        .expect("instant")
+        .parse()
+        .expect("rfc3339");
+    app.clock.set(until + chrono::Duration::hours(2));
+    let admin = app.login("chief", ADMIN_PASSWORD).await;
+    let before_the_end = until - chrono::Duration::hours(1);
+    let entry = scan_at(&app, &admin, &expiring["token"], "entry", before_the_end).await;
+    assert_eq!(
+        (&entry["decision"], &entry["reason"], &entry["flags"]),
+        (&json!("deny"), &json!("expired"), &json!(["late"])),
+        "no entry on a permit that has ended, whatever the device's clock says"
+    );
+    let exit = scan_at(&app, &admin, &overstaying["token"], "exit", before_the_end).await;
+    assert_eq!(
+        (&exit["decision"], &exit["flags"]),
+        (&json!("admit"), &json!(["overstay", "late"])),
+        "an overstay is not cleared by a backdated exit"
+    );
+    // Four minutes behind is not late; replaying a late scan keeps its flags.
+    let fresh: Value = app
+        .post_json(
+            "/api/v1/permits",
+            &crate::helpers::documents::application(
+                crate::helpers::documents::passport(902),
+                app.zone_today(),
+                app.zone_today(),
+            ),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let now = borderpass::clock::Clock::now(&*app.clock);
+    let prompt = scan_at(
+        &app,
+        &admin,
+        &fresh["token"],
+        "entry",
+        now - chrono::Duration::minutes(4),
+    )
+    .await;
+    assert_eq!(
+        (&prompt["decision"], &prompt["flags"]),
+        (&json!("admit"), &json!([]))
+    );
+    let replay_body = json!({ "token": expiring["token"], "gate_id": "CN-1", "direction": "entry",
+                              "nonce": entry["nonce"], "scanned_at": before_the_end.to_rfc3339() });
+    let replayed: Value = app
+        .post_json_as(&admin, "/api/v1/scans", &replay_body)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(replayed["replayed"], true);
+    assert_eq!(replayed["flags"], json!(["late"]));
+}
