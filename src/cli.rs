@@ -72,8 +72,17 @@ pub enum UserCommand {
 /// Key commands.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Make a new signing key the active one; older keys stay published while their permits can be valid.
-    Rotate,
+    /// Make a new signing key the active one; older keys stay published while their permits can be
+    /// valid. With --staff: make a new staff access-token key instead (every staff token ends).
+    Rotate {
+        /// Replace the staff access-token key, not the permit-signing key.
+        #[arg(long)]
+        staff: bool,
+    },
+    /// Re-seal every stored key under a new key-encryption key, read from standard input (one
+    /// line); the configured one must open them. Updates DATA_DIR/key-encryption.key when that is
+    /// where the key comes from.
+    Reseal,
     /// Print a fresh key-encryption key for BORDERPASS_KEY_ENCRYPTION_KEY (share it among instances).
     NewKek,
 }
@@ -108,7 +117,9 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
-        Command::Keys(KeysCommand::Rotate) => rotate_keys(&config),
+        Command::Keys(KeysCommand::Rotate { staff: false }) => rotate_keys(&config),
+        Command::Keys(KeysCommand::Rotate { staff: true }) => rotate_staff_key(&config),
+        Command::Keys(KeysCommand::Reseal) => reseal_keys(&config),
         Command::Keys(KeysCommand::NewKek) => new_kek(),
         Command::User(UserCommand::Add {
             username,
@@ -187,6 +198,46 @@ fn rotate_keys(config: &Config) -> Result<(), String> {
             rotated.new
         ),
         None => println!("active signing key is now {}", rotated.new),
+    }
+    Ok(())
+}
+
+fn rotate_staff_key(config: &Config) -> Result<(), String> {
+    run_use_case(config, async |core| app::keys::rotate_staff_key(core).await)?;
+    println!(
+        "a new staff access-token key is in force; every staff member logs in again (running instances load it within {} s)",
+        config.key_refresh.as_secs()
+    );
+    Ok(())
+}
+
+fn reseal_keys(config: &Config) -> Result<(), String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the new key-encryption key from standard input: {e}"))?;
+    let new = KeyEncryptionKey::from_text(line.trim()).map_err(|_| {
+        "the new key-encryption key must be 32 bytes in base64url (make one with `borderpass keys new-kek`)".to_owned()
+    })?;
+    let text = new.to_text();
+    let resealed = run_use_case(config, async |core| app::keys::reseal(core, new).await)?;
+    println!(
+        "re-sealed {} signing key(s) and {} secret(s) under the new key-encryption key",
+        resealed.signing_keys, resealed.secrets
+    );
+    if config.key_encryption_key.is_some() {
+        println!(
+            "set BORDERPASS_KEY_ENCRYPTION_KEY to the new key on every instance, then restart them"
+        );
+    } else {
+        let path = config.data_dir.join("key-encryption.key");
+        KeyEncryptionKey::replace_file(&path, &text).map_err(|e| {
+            format!("the keys are re-sealed, but {} could not be written ({e}): put the new key there by hand", path.display())
+        })?;
+        println!(
+            "wrote the new key to {}; restart the service",
+            path.display()
+        );
     }
     Ok(())
 }

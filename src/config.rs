@@ -66,6 +66,8 @@ pub struct RawSettings {
     pub body_timeout_secs: u32,
     /// Most client connections open at once (the service's whole; split among its workers).
     pub max_connections: u32,
+    /// How often an instance checks whether the staff-token key was replaced, seconds.
+    pub key_refresh_secs: u32,
 }
 
 /// A secret setting: never printed by `Debug`.
@@ -105,6 +107,7 @@ impl Default for RawSettings {
             apply_limit_per_document_per_day: 5,
             body_timeout_secs: 10,
             max_connections: 4096,
+            key_refresh_secs: 30,
         }
     }
 }
@@ -218,6 +221,8 @@ pub struct Config {
     pub body_timeout: Duration,
     /// Most client connections open at once.
     pub max_connections: u32,
+    /// How often an instance checks whether the staff-token key was replaced.
+    pub key_refresh: Duration,
 }
 
 impl Config {
@@ -428,7 +433,14 @@ impl Config {
             raw.max_connections,
             16..=1_000_000,
         )?;
+        let key_refresh = in_range(
+            "KEY_REFRESH_SECS",
+            "key_refresh_secs",
+            raw.key_refresh_secs,
+            1..=3600,
+        )?;
         Ok(Self {
+            key_refresh: Duration::from_secs(u64::from(key_refresh)),
             trusted_proxies,
             max_concurrent_hashes,
             apply_limit_per_minute: (apply_limit_per_minute > 0).then_some(apply_limit_per_minute),

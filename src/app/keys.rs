@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
+use crate::crypto::seal::KeyEncryptionKey;
 use crate::crypto::signing_key::PublicKey;
 use crate::db::{keys, stats, DbConnection};
+use crate::domain::violation::{Violation, ViolationCode};
 
 use super::{Core, Error};
 
@@ -42,8 +44,22 @@ pub async fn rotate(core: &Core) -> Result<Rotated, Error> {
 /// an active signing key, the staff-token key, and the daily counts of every configured time zone.
 pub fn prepare(core: &Core, conn: &mut DbConnection) -> Result<(), Error> {
     let now = core.clock.now().naive_utc();
-    keys::ensure_active(conn, &core.keys, now).map_err(Error::internal)?;
-    keys::ensure_session_key(conn, &core.keys, now).map_err(Error::internal)?;
+    let sealed_elsewhere = |what: &str| {
+        Error::internal(format!(
+            "the {what} does not open with the configured key-encryption key \
+             (BORDERPASS_KEY_ENCRYPTION_KEY, or DATA_DIR/key-encryption.key): configure the key \
+             it was sealed with, or recover as docs/operations.md says (`borderpass keys rotate` \
+             and `borderpass keys rotate --staff`)"
+        ))
+    };
+    keys::ensure_active(conn, &core.keys, now).map_err(|e| match e {
+        keys::KeyStoreError::KeyRing(_) => sealed_elsewhere("active signing key"),
+        other => Error::internal(other),
+    })?;
+    keys::ensure_session_key(conn, &core.keys, now).map_err(|e| match e {
+        keys::KeyStoreError::KeyRing(_) => sealed_elsewhere("staff-token key"),
+        other => Error::internal(other),
+    })?;
     for tz in &core.config.stats_time_zones {
         if stats::add_zone(conn, *tz, now)? {
             tracing::info!(
@@ -55,10 +71,63 @@ pub fn prepare(core: &Core, conn: &mut DbConnection) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the service is ready: migrated, and the database answers within two seconds.
+/// Whether the service is ready: migrated and prepared, and the database answers within two seconds.
 pub async fn ready(core: &Core) -> Result<(), Error> {
     if !core.store.is_migrated() {
-        return Err(Error::Unavailable("the schema is not migrated yet".into()));
+        let why = core
+            .store
+            .not_ready_because()
+            .unwrap_or_else(|| "the schema is not migrated yet".to_owned());
+        return Err(Error::Unavailable(why.into()));
     }
     Ok(core.store.ping(Duration::from_secs(2)).await?)
+}
+
+/// Makes a new staff access-token key (the command line's `keys rotate --staff`): every staff
+/// token stops working, on every instance within `key_refresh_secs`.
+pub async fn rotate_staff_key(core: &Core) -> Result<(), Error> {
+    let keys = core.keys.clone();
+    let now = core.clock.now().naive_utc();
+    core.store
+        .write(move |conn| Ok(keys::rotate_session_key(conn, &keys, now)))
+        .await?
+        .map_err(Error::internal)
+}
+
+/// Re-seals every stored key from the configured key-encryption key to `new` (the command line's
+/// `keys reseal`).
+pub async fn reseal(core: &Core, new: KeyEncryptionKey) -> Result<keys::Resealed, Error> {
+    let ring = core.keys.clone();
+    let new = std::sync::Arc::new(new);
+    core.store
+        .write(move |conn| Ok(keys::reseal(conn, ring.kek(), &new)))
+        .await?
+        .map_err(|e| match e {
+            keys::ResealError::WrongOldKey(_) => Error::Invalid(vec![Violation::new(
+                "key_encryption_key",
+                ViolationCode::Mismatch,
+                e.to_string(),
+            )]),
+            other => Error::internal(other),
+        })
+}
+
+/// Loads the staff access-token key again when another instance or the command line replaced it;
+/// `last` is the sealed text loaded before.
+pub fn refresh_staff_key(core: &Core, conn: &mut DbConnection, last: &mut Option<String>) {
+    match keys::sealed_session_key(conn) {
+        Ok(Some(sealed)) if last.as_deref() != Some(sealed.as_str()) => {
+            match core.keys.set_session_key(&sealed) {
+                Ok(_) => {
+                    if last.is_some() {
+                        tracing::info!("the staff-token key changed; loaded the new one");
+                    }
+                    *last = Some(sealed);
+                }
+                Err(error) => tracing::error!(%error, "the stored staff-token key does not open"),
+            }
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "cannot read the staff-token key; will retry"),
+    }
 }

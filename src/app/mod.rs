@@ -72,9 +72,18 @@ impl Core {
     /// background until both work: the database may come up after the service.
     pub fn prepare_in_background(core: Arc<Self>) {
         let store = core.store.clone();
+        let preparing = core.clone();
         store.migrate_in_background(move |conn| {
-            keys::prepare(&core, conn).map_err(|e| Chain(&e).to_string())
+            keys::prepare(&preparing, conn).map_err(|e| Chain(&e).to_string())
         });
+        // Holds the core weakly: the thread ends when the service lets go of it.
+        let core = Arc::downgrade(&core);
+        let spawned = std::thread::Builder::new()
+            .name("borderpass-keys".into())
+            .spawn(move || refresh_keys(&core));
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start the key refresher");
+        }
     }
 
     /// A core over `store`.
@@ -105,6 +114,30 @@ impl Core {
             .now()
             .with_timezone(&self.config.zone_tz)
             .date_naive()
+    }
+}
+
+/// Every `key_refresh_secs`, loads the staff-token key again if another instance or the command
+/// line replaced it (`keys rotate --staff`), until the store closes or the core is gone.
+fn refresh_keys(core: &std::sync::Weak<Core>) {
+    let mut last = None;
+    let step = std::time::Duration::from_millis(250);
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        std::thread::sleep(step);
+        let Some(core) = core.upgrade() else { return };
+        if core.store.is_closing() {
+            return;
+        }
+        waited += step;
+        if waited < core.config.key_refresh || !core.store.is_migrated() {
+            continue;
+        }
+        waited = std::time::Duration::ZERO;
+        match core.store.reader_blocking() {
+            Ok(mut conn) => keys::refresh_staff_key(&core, &mut conn, &mut last),
+            Err(error) => tracing::warn!(%error, "cannot check the staff-token key; will retry"),
+        }
     }
 }
 

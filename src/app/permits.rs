@@ -7,10 +7,11 @@ use crate::db::keys::{self, KeyStoreError};
 use std::net::IpAddr;
 
 use crate::db::permits::{self, IssueError, IssueLimits, PermitRow, Revocation};
+use crate::db::scans;
 use crate::db::DbConnection;
 use crate::domain::document::DocumentInput;
 use crate::domain::permit::{Application, PermitId, RevocationReason, VisitRules, MAX_DAYS_AHEAD};
-use crate::domain::staff::{Admin, Staff};
+use crate::domain::staff::{Admin, Role, Staff};
 
 use super::{Conflict, Core, Error};
 
@@ -139,12 +140,24 @@ pub async fn fetch(core: &Core, id: &str, code: &str) -> Result<PermitRow, Error
     }
 }
 
-/// The permit `id` for staff.
-pub async fn fetch_for_staff(core: &Core, _staff: &Staff, id: &str) -> Result<PermitRow, Error> {
+/// The permit `id` for staff: any, for an administrator; for an officer, only a permit they scanned
+/// themselves (any other looks as if it did not exist).
+pub async fn fetch_for_staff(core: &Core, staff: &Staff, id: &str) -> Result<PermitRow, Error> {
     let id: PermitId = id.parse().map_err(|_| Error::NotFound)?;
     let key = id.to_string();
+    let officer = match staff.role {
+        Role::Admin => None,
+        Role::Officer => Some(staff.username.to_string()),
+    };
     core.store
-        .read(move |conn| Ok(permits::find(conn, &key)?))
+        .read(move |conn| {
+            if let Some(officer) = &officer {
+                if !scans::scanned_by(conn, &key, officer)? {
+                    return Ok(None);
+                }
+            }
+            Ok(permits::find(conn, &key)?)
+        })
         .await?
         .ok_or(Error::NotFound)
 }

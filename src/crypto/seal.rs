@@ -65,6 +65,24 @@ impl KeyEncryptionKey {
         Zeroizing::new(b64url(self.0.as_ref()))
     }
 
+    /// Replaces the key file at `path` with `text` (mode 0600): written beside it, synced, then
+    /// renamed over it, so the file holds the old key or the new one, never a part.
+    pub fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+        let staged = path.with_extension("key.new");
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&staged)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&staged, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
     /// Loads the key from `path`, creating it (mode 0600) when missing.
     pub fn load_or_create(path: &Path) -> Result<Self, SealError> {
         let file_error = |source| SealError::File {

@@ -173,6 +173,115 @@ pub fn public_key(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<Publ
 
 const SESSION_KEY_NAME: &str = "staff-token-key";
 
+/// Makes a new staff access-token key, sealed under `ring`'s key-encryption key, the one every
+/// instance uses (each loads it within a refresh interval), and loads it into `ring`: every staff
+/// token signed with the old one stops working.
+pub fn rotate_session_key(
+    conn: &mut DbConnection,
+    ring: &KeyRing,
+    now: NaiveDateTime,
+) -> Result<(), KeyStoreError> {
+    let secret =
+        crate::crypto::random_bytes::<32>().map_err(|e| KeyStoreError::NewKey(e.to_string()))?;
+    let sealed = ring.kek().seal(&secret)?;
+    let replace = diesel::insert_into(service_secrets::table)
+        .values((
+            service_secrets::name.eq(SESSION_KEY_NAME),
+            service_secrets::sealed_value.eq(&sealed),
+            service_secrets::created_at.eq(now),
+        ))
+        .on_conflict(service_secrets::name)
+        .do_update()
+        .set((
+            service_secrets::sealed_value.eq(&sealed),
+            service_secrets::created_at.eq(now),
+        ));
+    super::on_backend!(conn, replace)?;
+    ring.set_session_key(&sealed)?;
+    Ok(())
+}
+
+/// The sealed staff access-token key as stored, if there is one.
+pub fn sealed_session_key(conn: &mut DbConnection) -> QueryResult<Option<String>> {
+    service_secrets::table
+        .find(SESSION_KEY_NAME)
+        .select(service_secrets::sealed_value)
+        .get_result(conn)
+        .optional()
+}
+
+/// What re-sealing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resealed {
+    /// Signing keys re-sealed.
+    pub signing_keys: usize,
+    /// Service secrets (the staff access-token key) re-sealed.
+    pub secrets: usize,
+}
+
+/// Why re-sealing was refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ResealError {
+    /// These keys do not open with the old key-encryption key.
+    #[error("these keys do not open with the configured key-encryption key: {}", .0.join(", "))]
+    WrongOldKey(Vec<String>),
+    /// Sealing failed.
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// A statement failed.
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Re-seals every signing key and service secret from `old` to `new` in one transaction: all of
+/// them, or none when any does not open with `old`.
+pub fn reseal(
+    conn: &mut DbConnection,
+    old: &crate::crypto::seal::KeyEncryptionKey,
+    new: &crate::crypto::seal::KeyEncryptionKey,
+) -> Result<Resealed, ResealError> {
+    conn.transaction(|c| {
+        let keys: Vec<(String, String)> = signing_keys::table
+            .select((signing_keys::kid, signing_keys::sealed_private_key))
+            .load(c)?;
+        let secrets: Vec<(String, String)> = service_secrets::table
+            .select((service_secrets::name, service_secrets::sealed_value))
+            .load(c)?;
+        let mut unopened = Vec::new();
+        let mut keys_sealed = Vec::new();
+        for (kid, sealed) in &keys {
+            match old.open(sealed) {
+                Ok(plain) => keys_sealed.push((kid, new.seal(&plain)?)),
+                Err(_) => unopened.push(kid.clone()),
+            }
+        }
+        let mut secrets_sealed = Vec::new();
+        for (name, sealed) in &secrets {
+            match old.open(sealed) {
+                Ok(plain) => secrets_sealed.push((name, new.seal(&plain)?)),
+                Err(_) => unopened.push(name.clone()),
+            }
+        }
+        if !unopened.is_empty() {
+            return Err(ResealError::WrongOldKey(unopened));
+        }
+        for (kid, sealed) in &keys_sealed {
+            diesel::update(signing_keys::table.find(kid))
+                .set(signing_keys::sealed_private_key.eq(sealed))
+                .execute(c)?;
+        }
+        for (name, sealed) in &secrets_sealed {
+            diesel::update(service_secrets::table.find(name))
+                .set(service_secrets::sealed_value.eq(sealed))
+                .execute(c)?;
+        }
+        Ok(Resealed {
+            signing_keys: keys_sealed.len(),
+            secrets: secrets_sealed.len(),
+        })
+    })
+}
+
 /// Makes sure the shared staff access-token key exists and loads it into `ring`.
 pub fn ensure_session_key(
     conn: &mut DbConnection,

@@ -396,3 +396,13 @@ pub fn for_permit(conn: &mut DbConnection, permit_id: &str) -> QueryResult<Vec<S
         .select(ScanRow::as_select())
         .load(conn)
 }
+
+/// Whether `officer` has a scan of permit `permit_id` in the log.
+pub fn scanned_by(conn: &mut DbConnection, permit_id: &str, officer: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        scans::table
+            .filter(scans::permit_id.eq(permit_id))
+            .filter(scans::officer.eq(officer)),
+    ))
+    .get_result(conn)
+}

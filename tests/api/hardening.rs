@@ -691,3 +691,181 @@ async fn a_backdated_scan_is_judged_when_it_is_recorded_and_flagged_late() {
     assert_eq!(replayed["replayed"], true);
     assert_eq!(replayed["flags"], json!(["late"]));
 }
+
+#[tokio::test]
+async fn an_officer_sees_a_permits_full_number_only_after_scanning_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let officer = app.officer(&admin, "officer.cn", "CN-1").await;
+    let permit: Value = app
+        .post_json("/api/v1/permits", &application_for(950, 0, 2, &app))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let path = format!(
+        "/api/v1/permits/{}",
+        permit["permit_id"].as_str().expect("id")
+    );
+    problem(app.get_as(&officer, &path).await, 404).await;
+    problem(app.get_as(&officer, &format!("{path}/qr.svg")).await, 404).await;
+    let now = borderpass::clock::Clock::now(&*app.clock);
+    scan_at(&app, &officer, &permit["token"], "entry", now).await;
+    let seen: Value = app
+        .get_as(&officer, &path)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(seen["holder"]["document"]["number"], "N00000950");
+    let by_admin: Value = app.get_as(&admin, &path).await.json().await.expect("json");
+    assert_eq!(by_admin["holder"]["document"]["number"], "N00000950");
+}
+
+fn new_kek_text() -> String {
+    borderpass::crypto::seal::KeyEncryptionKey::generate()
+        .expect("random")
+        .to_text()
+        .to_string()
+}
+
+async fn admitted_entry(app: &TestApp, bearer: &str, token: &Value) -> Value {
+    let now = borderpass::clock::Clock::now(&*app.clock);
+    scan_at(app, bearer, token, "entry", now).await
+}
+
+#[tokio::test]
+async fn a_lost_key_encryption_key_is_recovered_as_documented() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let before: Value = app
+        .post_json("/api/v1/permits", &application_for(960, 0, 3, &app))
+        .await
+        .json()
+        .await
+        .expect("json");
+    // The key-encryption key is lost: an instance starts with a new one, and is not ready; its
+    // log says why (the key, not the database).
+    let kek = new_kek_text();
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("lost.log");
+    let process = ServiceProcess::spawn_with(
+        &app,
+        &app.database_url(),
+        &[("BORDERPASS_KEY_ENCRYPTION_KEY", &kek)],
+        Some(&log),
+    );
+    let lost = app
+        .spawn_peer_unready_with(|s| {
+            s.key_encryption_key = Some(borderpass::config::SecretText(kek.clone()))
+        })
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("cannot serve yet") {
+            break text;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no warning: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        text.contains("does not open with the configured key-encryption key"),
+        "{text}"
+    );
+    assert!(!text.contains("unreachable"), "{text}");
+    assert!(process.terminate().success());
+    assert_eq!(lost.get("/readyz").await.status(), 503);
+    // The documented recovery: a new signing key and a new staff-token key under the new KEK.
+    for args in [&["keys", "rotate"][..], &["keys", "rotate", "--staff"][..]] {
+        let out = app.cli_with(args, &[("BORDERPASS_KEY_ENCRYPTION_KEY", &kek)], "");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    lost.wait_for_readyz(200, Duration::from_secs(20)).await;
+    let admin = lost.login("chief", ADMIN_PASSWORD).await;
+    // Permits signed before stay valid (their public key is still published), new ones are signed
+    // with the new key.
+    let entry = admitted_entry(&lost, &admin, &before["token"]).await;
+    assert_eq!(entry["decision"], "admit", "{entry}");
+    let after: Value = lost
+        .post_json("/api/v1/permits", &application_for(961, 0, 3, &lost))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_ne!(after["kid"], before["kid"]);
+}
+
+#[tokio::test]
+async fn keys_are_resealed_under_a_new_key_encryption_key() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let before: Value = app
+        .post_json("/api/v1/permits", &application_for(970, 0, 3, &app))
+        .await
+        .json()
+        .await
+        .expect("json");
+    // A configured key that is not the one the keys are sealed with changes nothing.
+    let wrong = new_kek_text();
+    let refused = app.cli_with(
+        &["keys", "reseal"],
+        &[("BORDERPASS_KEY_ENCRYPTION_KEY", &wrong)],
+        &format!("{}\n", new_kek_text()),
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("do not open"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let kek = new_kek_text();
+    let out = app.cli_with(&["keys", "reseal"], &[], &format!("{kek}\n"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = app.config.data_dir.join("key-encryption.key");
+    assert_eq!(std::fs::read_to_string(&file).expect("key file"), kek);
+    // A new instance opens everything with the new key from the file: same signing key, same
+    // staff-token key.
+    let peer = app.spawn_peer().await;
+    let admin = peer.login("chief", ADMIN_PASSWORD).await;
+    let entry = admitted_entry(&peer, &admin, &before["token"]).await;
+    assert_eq!(entry["decision"], "admit");
+    let after: Value = peer
+        .post_json("/api/v1/permits", &application_for(971, 0, 3, &peer))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(after["kid"], before["kid"]);
+}
+
+#[tokio::test]
+async fn a_new_staff_token_key_ends_every_token_on_running_instances() {
+    let app = spawn_app_with(|s| s.key_refresh_secs = 1).await;
+    let admin = app.admin().await;
+    assert_eq!(app.get_as(&admin, "/api/v1/gates").await.status(), 200);
+    let out = app.cli(&["keys", "rotate", "--staff"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.get_as(&admin, "/api/v1/gates").await.status() == 200 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the old token still works after the key changed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let fresh = app.login("chief", ADMIN_PASSWORD).await;
+    assert_eq!(app.get_as(&fresh, "/api/v1/gates").await.status(), 200);
+}

@@ -186,6 +186,15 @@ async fn start_owning(
 }
 
 impl TestApp {
+    /// A peer with settings adjusted by `adjust`, not waited for: it may never become ready.
+    pub async fn spawn_peer_unready_with(&self, adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        let peer = start_owning(settings, None, None).await;
+        peer.clock.set(borderpass::clock::Clock::now(&*self.clock));
+        peer
+    }
+
     /// A second service instance on the same database and data directory (so the same key-encryption key).
     pub async fn spawn_peer(&self) -> TestApp {
         self.spawn_peer_with(|_| {}).await
@@ -193,10 +202,7 @@ impl TestApp {
 
     /// A peer with settings adjusted by `adjust`.
     pub async fn spawn_peer_with(&self, adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
-        let mut settings = self.settings.clone();
-        adjust(&mut settings);
-        let peer = start_owning(settings, None, None).await;
-        peer.clock.set(borderpass::clock::Clock::now(&*self.clock));
+        let peer = self.spawn_peer_unready_with(adjust).await;
         peer.wait_until_ready().await;
         peer
     }
@@ -283,6 +289,36 @@ impl TestApp {
             .env("RUST_LOG", "warn")
             .output()
             .expect("run borderpass")
+    }
+
+    /// Runs the `borderpass` binary with more environment and `input` on standard input.
+    pub fn cli_with(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        input: &str,
+    ) -> std::process::Output {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_borderpass"))
+            .args(args)
+            .env("DATABASE_URL", self.database_url())
+            .env("BORDERPASS_DATA_DIR", &self.config.data_dir)
+            .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
+            .env("BORDERPASS_ARGON2_ITERATIONS", "1")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run borderpass");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write input");
+        child.wait_with_output().expect("finish")
     }
 
     /// `borderpass user add`, with the password on standard input.
@@ -614,6 +650,18 @@ impl ServiceProcess {
         env: &[(&str, &str)],
         log: Option<&std::path::Path>,
     ) -> Self {
+        let process = Self::spawn_with(app, database_url, env, log);
+        process.wait_until_ready(app, Duration::from_secs(30)).await;
+        process
+    }
+
+    /// Like `start_with`, not waited for: it may never become ready.
+    pub fn spawn_with(
+        app: &TestApp,
+        database_url: &str,
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Self {
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             listener.local_addr().expect("addr").port()
@@ -635,25 +683,29 @@ impl ServiceProcess {
             })
             .spawn()
             .expect("start borderpass serve");
-        let process = Self {
+        Self {
             address: format!("http://127.0.0.1:{port}"),
             child,
-        };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        }
+    }
+
+    /// Waits until `/readyz` answers 200, at most `timeout`.
+    pub async fn wait_until_ready(&self, app: &TestApp, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Ok(r) = app
                 .client
-                .get(format!("{}/readyz", process.address))
+                .get(format!("{}/readyz", self.address))
                 .send()
                 .await
             {
                 if r.status() == 200 {
-                    return process;
+                    return;
                 }
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "the second service process never became ready"
+                "the service process never became ready"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

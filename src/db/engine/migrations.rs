@@ -18,6 +18,10 @@ pub enum MigrationError {
     /// A migration failed; nothing of it was kept.
     #[error("migration failed: {0}")]
     Failed(String),
+    /// Migrated, but what the service needs before it serves could not be made ready (for
+    /// example a signing key that does not open with the configured key-encryption key).
+    #[error("not ready to serve: {0}")]
+    NotReady(String),
 }
 
 /// Applies every pending migration for the connection's backend; returns the versions applied.

@@ -215,6 +215,8 @@ struct Shared {
     migrated: AtomicBool,
     /// [`Store::close`] has begun: background work stops retrying.
     closing: AtomicBool,
+    /// Why the last attempt to migrate and prepare failed, while it keeps failing.
+    not_ready: std::sync::Mutex<Option<String>>,
 }
 
 /// The database: a single writer and a pool of readers on SQLite, one shared pool on PostgreSQL.
@@ -322,7 +324,7 @@ impl Store {
             .get()
             .map_err(migrations::MigrationError::Unavailable)?;
         let applied = migrations::run_pending(&mut conn)?;
-        prepare(&mut conn).map_err(migrations::MigrationError::Failed)?;
+        prepare(&mut conn).map_err(migrations::MigrationError::NotReady)?;
         self.shared.migrated.store(true, Ordering::SeqCst);
         Ok(applied)
     }
@@ -339,12 +341,21 @@ impl Store {
             loop {
                 match store.migrate_with(&prepare) {
                     Ok(applied) => {
+                        *store.shared.not_ready.lock().unwrap_or_else(|p| p.into_inner()) = None;
                         tracing::info!(applied = applied.len(), "database schema is up to date");
                         return;
                     }
                     Err(_) if store.shared.closing.load(Ordering::SeqCst) => return,
                     Err(error) => {
-                        tracing::warn!(%error, retry_in_ms = wait.as_millis() as u64, "database not ready; will retry");
+                        let retry_in_ms = wait.as_millis() as u64;
+                        match &error {
+                            migrations::MigrationError::Unavailable(_) => {
+                                tracing::warn!(%error, retry_in_ms, "database unreachable; will retry")
+                            }
+                            _ => tracing::error!(%error, retry_in_ms, "the service cannot serve yet; will retry"),
+                        }
+                        *store.shared.not_ready.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(error.to_string());
                         std::thread::sleep(wait);
                         wait = (wait * 2).min(Duration::from_secs(2));
                     }
@@ -379,6 +390,25 @@ impl Store {
     /// True once migrations have been applied in this process.
     pub fn is_migrated(&self) -> bool {
         self.shared.migrated.load(Ordering::SeqCst)
+    }
+
+    /// Why the service is not ready yet, while migrating or preparing keeps failing.
+    pub fn not_ready_because(&self) -> Option<String> {
+        self.shared
+            .not_ready
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// True once [`Store::close`] has begun.
+    pub fn is_closing(&self) -> bool {
+        self.shared.closing.load(Ordering::SeqCst)
+    }
+
+    /// A reading connection for background work that runs outside the async runtime.
+    pub fn reader_blocking(&self) -> Result<PooledDb, StoreError> {
+        Ok(self.reader.get()?)
     }
 
     /// Runs `f` with a reading connection on a blocking thread.
