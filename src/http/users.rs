@@ -107,6 +107,7 @@ pub async fn create_user(
         responses::NotLoggedIn,
         responses::NotAdmin,
         responses::NotFound,
+        (status = 409, description = "The last enabled administrator", body = Problem, content_type = "application/problem+json"),
         responses::BadBody,
     ))]
 #[patch("/api/v1/users/{username}")]
