@@ -50,6 +50,16 @@ pub enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a consistent copy of the SQLite database to FILE while the service runs.
+    Backup {
+        /// A new file (mode 0600).
+        file: PathBuf,
+    },
+    /// Put a backup made by `backup` into the configured, empty data directory.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
 }
 
 /// Staff account commands.
@@ -126,6 +136,8 @@ pub fn main() -> ExitCode {
             role,
             gate,
         }) => add_user(&config, username, role, gate),
+        Command::Backup { file } => backup(&config, file),
+        Command::Restore { file } => restore(&config, &file),
         Command::Permit(PermitCommand::Verify { token, jwks, at }) => {
             return verify_permit(&config, &token, jwks.as_deref(), at);
         }
@@ -186,6 +198,7 @@ fn describe(error: &app::Error) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         app::Error::Conflict(conflict) => conflict.to_string(),
+        app::Error::Internal(cause) | app::Error::Unavailable(cause) => Chain(&**cause).to_string(),
         other => Chain(other).to_string(),
     }
 }
@@ -239,6 +252,49 @@ fn reseal_keys(config: &Config) -> Result<(), String> {
             path.display()
         );
     }
+    Ok(())
+}
+
+/// Where the key-encryption key a backup needs comes from, in words (never the key itself).
+fn kek_source(config: &Config) -> String {
+    match config.key_encryption_key {
+        Some(_) => "BORDERPASS_KEY_ENCRYPTION_KEY".to_owned(),
+        None => config
+            .data_dir
+            .join("key-encryption.key")
+            .display()
+            .to_string(),
+    }
+}
+
+fn backup(config: &Config, file: PathBuf) -> Result<(), String> {
+    let done = run_use_case(config, async |core| app::backup::backup(core, file).await)?;
+    println!(
+        "backed up to {} ({} bytes: {} permits, {} crossing-log rows; integrity ok)",
+        done.path.display(),
+        done.bytes,
+        done.permits,
+        done.scans
+    );
+    println!(
+        "keep the key-encryption key with the backup's keeper, apart from the backup: {} (without it the signing keys in the backup cannot be opened)",
+        kek_source(config)
+    );
+    Ok(())
+}
+
+fn restore(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let done = app::backup::restore(config, file).map_err(|e| e.to_string())?;
+    println!(
+        "restored {} ({} permits, {} crossing-log rows; integrity ok)",
+        done.path.display(),
+        done.permits,
+        done.scans
+    );
+    println!(
+        "put the key-encryption key it was made under at {} before `borderpass serve`",
+        kek_source(config)
+    );
     Ok(())
 }
 

@@ -68,6 +68,12 @@ pub struct RawSettings {
     pub max_connections: u32,
     /// How often an instance checks whether the staff-token key was replaced, seconds.
     pub key_refresh_secs: u32,
+    /// `host:port` for `/metrics` (Prometheus text); empty: no metrics endpoint.
+    pub metrics_bind: Option<String>,
+    /// PEM certificate chain: with `tls_key`, `serve` answers HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 /// A secret setting: never printed by `Debug`.
@@ -108,6 +114,9 @@ impl Default for RawSettings {
             body_timeout_secs: 10,
             max_connections: 4096,
             key_refresh_secs: 30,
+            metrics_bind: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -223,6 +232,19 @@ pub struct Config {
     pub max_connections: u32,
     /// How often an instance checks whether the staff-token key was replaced.
     pub key_refresh: Duration,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_bind: Option<SocketAddr>,
+    /// The certificate and key files for HTTPS, if configured.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files `serve` answers HTTPS with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// Private key.
+    pub key: PathBuf,
 }
 
 impl Config {
@@ -439,7 +461,32 @@ impl Config {
             raw.key_refresh_secs,
             1..=3600,
         )?;
+        let metrics_bind = match raw.metrics_bind.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(addr) => Some(addr.parse::<SocketAddr>().map_err(|_| {
+                ConfigError(format!(
+                    "BORDERPASS_METRICS_BIND (metrics_bind) = {addr:?} is not host:port, e.g. 127.0.0.1:9090"
+                ))
+            })?),
+        };
+        if metrics_bind.is_some_and(|m| m == bind && bind.port() != 0) {
+            return Err(ConfigError(
+                "BORDERPASS_METRICS_BIND (metrics_bind) must differ from BORDERPASS_BIND: metrics are never served on the service's own port".into(),
+            ));
+        }
+        let nonempty = |p: &Option<PathBuf>| p.clone().filter(|p| !p.as_os_str().is_empty());
+        let tls = match (nonempty(&raw.tls_cert), nonempty(&raw.tls_key)) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            _ => {
+                return Err(ConfigError(
+                    "BORDERPASS_TLS_CERT and BORDERPASS_TLS_KEY (tls_cert, tls_key) go together: set both or neither".into(),
+                ))
+            }
+        };
         Ok(Self {
+            metrics_bind,
+            tls,
             key_refresh: Duration::from_secs(u64::from(key_refresh)),
             trusted_proxies,
             max_concurrent_hashes,

@@ -7,6 +7,8 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod files;
 pub mod http;
+pub mod metrics;
 pub mod qr;
 pub mod telemetry;

@@ -1,6 +1,7 @@
 //! The use cases: one function for each thing a traveler, officer or administrator does, shared
 //! by the JSON API, the pages and the command line. Each takes the [`Core`] and typed input.
 
+pub mod backup;
 pub mod error;
 pub mod gates;
 pub mod keys;
@@ -36,6 +37,8 @@ pub struct Core {
     pub keys: Arc<KeyRing>,
     /// Staff password hashing.
     pub passwords: PasswordHasher,
+    /// What the service measures.
+    pub metrics: crate::metrics::Metrics,
     /// Permit tokens whose signature has been checked.
     verified_tokens: VerifiedTokens,
     /// Bounds the password hashes computed at once (each takes argon2's memory).
@@ -95,7 +98,9 @@ impl Core {
         passwords: PasswordHasher,
     ) -> Self {
         let config_hashes = config.max_concurrent_hashes;
+        let metrics = crate::metrics::Metrics::new(store.metrics());
         Self {
+            metrics,
             config,
             store,
             clock,

@@ -92,6 +92,7 @@ pub async fn apply(core: &Core, input: ApplicationInput, client: IpAddr) -> Resu
                 }))
         })
         .await??;
+    core.metrics.permits_issued.inc();
     tracing::info!(permit_id = %permit.id, kid = %permit.kid, "permit issued");
     Ok(Issued {
         permit,

@@ -7,6 +7,7 @@ use crate::db::scans::{self, NewScan, ScanOutcome, ScanRecord};
 use crate::db::{keys, staff};
 use crate::domain::crossing::DenyReason;
 use crate::domain::scan::{is_late, ScanClockLimits, ScanInput, ScanRequest};
+use crate::metrics::{GateLabels, ScanLabels};
 
 use super::staff::{account_staff, StaffIdentity};
 use super::{gates, Conflict, Core, Error};
@@ -87,6 +88,9 @@ pub async fn record(
             same_scan: false, ..
         } => return Err(Conflict::NonceReused.into()),
     };
+    if !scanned.replayed {
+        count(core, &scanned.record);
+    }
     tracing::info!(
         scan_id = %scanned.record.scan_id,
         gate_id = %scanned.record.gate_id,
@@ -97,6 +101,29 @@ pub async fn record(
         "scan"
     );
     Ok(scanned)
+}
+
+/// Counts a newly logged scan in the metrics.
+fn count(core: &Core, record: &ScanRecord) {
+    core.metrics
+        .scans
+        .get_or_create(&ScanLabels {
+            gate_id: record.gate_id.clone(),
+            direction: record.direction.as_str().to_owned(),
+            decision: record.decision.as_str().to_owned(),
+            reason: record
+                .decision
+                .reason()
+                .map_or("", DenyReason::as_str)
+                .to_owned(),
+        })
+        .inc();
+    core.metrics
+        .last_scan
+        .get_or_create(&GateLabels {
+            gate_id: record.gate_id.clone(),
+        })
+        .set(record.recorded_at.timestamp());
 }
 
 /// Checks a token's signature (once per token: see [`permit_token::VerifiedTokens`]); the permit

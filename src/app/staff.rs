@@ -96,7 +96,9 @@ async fn check_password(
     password: &str,
     client: IpAddr,
 ) -> Result<StaffRow, Error> {
-    let place = core.hashing_place()?;
+    let place = core
+        .hashing_place()
+        .inspect_err(|_| core.metrics.login("busy"))?;
     let (account_key, client_key) = login_throttle_keys(
         username,
         &client.to_string(),
@@ -121,6 +123,7 @@ async fn check_password(
         .await?;
     if let Reservation::Blocked { until } = reserved {
         let retry_after_secs = (until - now).num_seconds().max(1) as u64;
+        core.metrics.login("throttled");
         tracing::info!("login refused: too many failures");
         return Err(Error::Throttled { retry_after_secs });
     }
@@ -151,9 +154,11 @@ async fn check_password(
                     )?)
                 })
                 .await?;
+            core.metrics.login("ok");
             Ok(row)
         }
         _ => {
+            core.metrics.login("failed");
             tracing::info!("login failed");
             Err(Unauthenticated::BadCredentials.into())
         }

@@ -6,12 +6,14 @@ pub mod extract;
 pub mod gates;
 pub mod health;
 pub mod keys;
+pub mod metrics;
 pub mod openapi;
 pub mod permits;
 pub mod problem;
 pub mod scans;
 mod server;
 pub mod stats;
+pub mod tls;
 pub mod users;
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};

@@ -89,6 +89,8 @@ impl Drop for PgTestDatabase {
 /// The running service and what a test needs to talk to it.
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:PORT` of `/metrics`, when `metrics_bind` was set.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub config: Config,
@@ -168,10 +170,14 @@ async fn start_owning(
     let clock = Arc::new(ManualClock::new(test_start_instant()));
     let app = Server::build(config.clone(), clock.clone()).expect("service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        metrics_address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -2,6 +2,7 @@
 
 mod hardening;
 mod health;
+mod ops;
 mod permits;
 mod scans;
 mod staff;

@@ -11,7 +11,8 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 
 use super::{
-    rollback_to, transaction_depth, BatchFailure, DbConnection, DbPool, StoreError, WriteTx,
+    rollback_to, transaction_depth, BatchFailure, DbConnection, DbPool, StoreError, StoreMetrics,
+    WriteTx,
 };
 use crate::db::stats::{self, PendingCounts};
 use crate::telemetry::Chain;
@@ -155,7 +156,7 @@ pub struct GroupCommit {
 impl GroupCommit {
     /// Starts the writer thread on `pool` (a pool of one SQLite connection), and the checkpointer
     /// on a connection of `readers`.
-    pub fn start(pool: DbPool, readers: DbPool) -> std::io::Result<Self> {
+    pub fn start(pool: DbPool, readers: DbPool, metrics: StoreMetrics) -> std::io::Result<Self> {
         let (queue, incoming) = mpsc::channel::<Box<dyn Write>>();
         // One pending signal is enough: a checkpoint copies everything committed before it starts.
         let (committed, commits) = mpsc::sync_channel::<()>(1);
@@ -176,7 +177,7 @@ impl GroupCommit {
             })?;
         std::thread::Builder::new()
             .name("borderpass-writer".into())
-            .spawn(move || writer(pool, incoming, committed, &answers, &progress))?;
+            .spawn(move || writer(pool, incoming, committed, &answers, &progress, &metrics))?;
         Ok(Self { queue })
     }
 
@@ -206,6 +207,7 @@ fn writer(
     committed: mpsc::SyncSender<()>,
     answers: &mpsc::Sender<Answers>,
     progress: &Progress,
+    metrics: &StoreMetrics,
 ) {
     while let Ok(first) = incoming.recv() {
         let mut batch = vec![first];
@@ -281,7 +283,14 @@ fn writer(
         });
         let outcome = match (&mut *conn, counted) {
             (DbConnection::Sqlite(sqlite), Ok(())) => {
-                AnsiTransactionManager::commit_transaction(sqlite).map_err(BatchFailure::Commit)
+                let started = std::time::Instant::now();
+                let committed = AnsiTransactionManager::commit_transaction(sqlite)
+                    .map_err(BatchFailure::Commit);
+                metrics
+                    .commit_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                metrics.batch_writes.observe(batch.len() as f64);
+                committed
             }
             (DbConnection::Sqlite(_), Err(e)) => Err(e),
             (DbConnection::Postgres(_), _) => Err(BatchFailure::NotSqlite),

@@ -208,6 +208,65 @@ pub(crate) fn rollback_to(conn: &mut DbConnection, depth: u32) -> diesel::QueryR
     Ok(())
 }
 
+/// A connection pool, as the pool-wait metric names it.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+pub struct PoolLabels {
+    /// `read` or `write`.
+    pub pool: &'static str,
+}
+
+/// What the store measures: the SQLite group commit's batches and commits, and waits for a
+/// pooled connection.
+#[derive(Debug, Clone)]
+pub struct StoreMetrics {
+    /// Writes per group commit (SQLite).
+    pub batch_writes: prometheus_client::metrics::histogram::Histogram,
+    /// Time of a group commit's COMMIT, its fsync included (SQLite).
+    pub commit_seconds: prometheus_client::metrics::histogram::Histogram,
+    /// Time waited for a pooled connection.
+    pub pool_wait_seconds: prometheus_client::metrics::family::Family<
+        PoolLabels,
+        prometheus_client::metrics::histogram::Histogram,
+    >,
+}
+
+impl Default for StoreMetrics {
+    fn default() -> Self {
+        use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+        fn wait_histogram() -> Histogram {
+            Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+        }
+        Self {
+            batch_writes: Histogram::new(exponential_buckets(1.0, 2.0, 10)),
+            commit_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
+            pool_wait_seconds: prometheus_client::metrics::family::Family::new_with_constructor(
+                wait_histogram as fn() -> Histogram,
+            ),
+        }
+    }
+}
+
+impl StoreMetrics {
+    /// Registers every store metric in `registry`.
+    pub fn register(&self, registry: &mut prometheus_client::registry::Registry) {
+        registry.register(
+            "batch_writes",
+            "Writes committed together by the SQLite group commit, per commit",
+            self.batch_writes.clone(),
+        );
+        registry.register(
+            "commit_seconds",
+            "Time of the SQLite group commit's COMMIT, fsync included",
+            self.commit_seconds.clone(),
+        );
+        registry.register(
+            "pool_wait_seconds",
+            "Time waited for a pooled database connection, by pool",
+            self.pool_wait_seconds.clone(),
+        );
+    }
+}
+
 /// What every handle on one store shares.
 #[derive(Default)]
 struct Shared {
@@ -225,8 +284,10 @@ pub struct Store {
     backend: Backend,
     writer: DbPool,
     reader: DbPool,
+    metrics: StoreMetrics,
     shared: Arc<Shared>,
     sqlite_dir: Option<PathBuf>,
+    sqlite_path: Option<PathBuf>,
     group: Option<group_commit::GroupCommit>,
 }
 
@@ -255,17 +316,23 @@ impl Store {
             };
             builder.build_unchecked(ConnectionManager::new(url))
         };
+        let metrics = StoreMetrics::default();
         let store = match &config.database {
             DatabaseUrl::Sqlite(path) => {
                 let url = path.to_string_lossy().into_owned();
                 // One writer: SQLite serialises writes anyway, and a pool of writers only adds lock waits.
                 let writer = pool(url.clone(), 1, Some(SqlitePragmas));
                 let reader = pool(url, config.db_pool_size, Some(SqlitePragmas));
-                let group = group_commit::GroupCommit::start(writer.clone(), reader.clone())
-                    .map_err(|e| tracing::error!(error = %e, "cannot start the writer thread"))
-                    .ok();
+                let group = group_commit::GroupCommit::start(
+                    writer.clone(),
+                    reader.clone(),
+                    metrics.clone(),
+                )
+                .map_err(|e| tracing::error!(error = %e, "cannot start the writer thread"))
+                .ok();
                 Self {
                     backend: Backend::Sqlite,
+                    metrics,
                     group,
                     writer,
                     reader,
@@ -274,16 +341,19 @@ impl Store {
                         .parent()
                         .filter(|p| !p.as_os_str().is_empty())
                         .map(PathBuf::from),
+                    sqlite_path: Some(path.clone()),
                 }
             }
             DatabaseUrl::Postgres(url) => {
                 let connections = pool(url.clone(), config.db_pool_size, None);
                 Self {
                     backend: Backend::Postgres,
+                    metrics,
                     writer: connections.clone(),
                     reader: connections,
                     shared: Arc::default(),
                     sqlite_dir: None,
+                    sqlite_path: None,
                     group: None,
                 }
             }
@@ -299,12 +369,21 @@ impl Store {
     /// Creates the SQLite file's directory; done before each attempt rather than once at start,
     /// so a directory that becomes creatable later is picked up.
     fn ensure_sqlite_dir(&self) -> Result<(), migrations::MigrationError> {
-        match &self.sqlite_dir {
-            Some(dir) => std::fs::create_dir_all(dir).map_err(|e| {
-                migrations::MigrationError::Failed(format!("cannot create {}: {e}", dir.display()))
-            }),
-            None => Ok(()),
+        let cannot = |path: &std::path::Path, e: std::io::Error| {
+            migrations::MigrationError::Failed(format!("cannot create {}: {e}", path.display()))
+        };
+        if let Some(dir) = &self.sqlite_dir {
+            crate::files::create_private_dir(dir).map_err(|e| cannot(dir, e))?;
         }
+        if let Some(path) = &self.sqlite_path {
+            crate::files::create_private_file(path).map_err(|e| cannot(path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The SQLite database file, on the embedded backend.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        self.sqlite_path.as_deref()
     }
 
     /// Applies pending migrations through the writer; returns the versions applied.
@@ -417,7 +496,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        Self::run(self.reader.clone(), None, f).await
+        self.run(&self.reader, "read", None, f).await
     }
 
     /// Runs `f` as one write: on SQLite through the group-commit writer thread (in a transaction
@@ -434,7 +513,7 @@ impl Store {
         match &self.group {
             Some(group) => group.write(f).await,
             None => {
-                Self::run(self.writer.clone(), None, move |conn| {
+                self.run(&self.writer, "write", None, move |conn| {
                     let written = catch_unwind(AssertUnwindSafe(|| {
                         conn.transaction(|c| {
                             let (value, counts) = WriteTx::run(c, &f)?;
@@ -456,26 +535,46 @@ impl Store {
 
     /// True when a reading connection answers `SELECT 1` within `timeout`.
     pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
-        Self::run(self.reader.clone(), Some(timeout), |conn| {
+        self.run(&self.reader, "read", Some(timeout), |conn| {
             conn.batch_execute("SELECT 1").map_err(StoreError::Query)
         })
         .await
     }
 
-    async fn run<T, F>(pool: DbPool, timeout: Option<Duration>, f: F) -> Result<T, StoreError>
+    async fn run<T, F>(
+        &self,
+        pool: &DbPool,
+        name: &'static str,
+        timeout: Option<Duration>,
+        f: F,
+    ) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     {
+        let pool = pool.clone();
+        let waits = self
+            .metrics
+            .pool_wait_seconds
+            .get_or_create(&PoolLabels { pool: name })
+            .clone();
         actix_web::rt::task::spawn_blocking(move || {
-            let mut conn = match timeout {
-                Some(timeout) => pool.get_timeout(timeout)?,
-                None => pool.get()?,
+            let asked = Instant::now();
+            let got = match timeout {
+                Some(timeout) => pool.get_timeout(timeout),
+                None => pool.get(),
             };
+            waits.observe(asked.elapsed().as_secs_f64());
+            let mut conn = got?;
             f(&mut conn)
         })
         .await
         .map_err(StoreError::Task)?
+    }
+
+    /// What this store measures.
+    pub fn metrics(&self) -> &StoreMetrics {
+        &self.metrics
     }
 
     /// A writing connection for command-line work that runs outside the async runtime.
