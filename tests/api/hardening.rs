@@ -491,6 +491,11 @@ async fn connections_over_the_cap_wait_until_others_close() {
     assert_eq!(served.status(), 200);
 }
 
+/// The zone's day `n` days from today.
+fn day(app: &TestApp, n: u64) -> chrono::NaiveDate {
+    app.zone_today() + chrono::Days::new(n)
+}
+
 fn application_for(n: u32, from_day: u64, days: u64, app: &TestApp) -> Value {
     let today = app.zone_today();
     crate::helpers::documents::application(
@@ -697,12 +702,7 @@ async fn an_officer_sees_a_permits_full_number_only_after_scanning_it() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let officer = app.officer(&admin, "officer.cn", "CN-1").await;
-    let permit: Value = app
-        .post_json("/api/v1/permits", &application_for(950, 0, 2, &app))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let permit = app.issue(950, day(&app, 0), day(&app, 1)).await;
     let path = format!(
         "/api/v1/permits/{}",
         permit["permit_id"].as_str().expect("id")
@@ -738,12 +738,7 @@ async fn admitted_entry(app: &TestApp, bearer: &str, token: &Value) -> Value {
 async fn a_lost_key_encryption_key_is_recovered_as_documented() {
     let app = spawn_app().await;
     app.admin().await;
-    let before: Value = app
-        .post_json("/api/v1/permits", &application_for(960, 0, 3, &app))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let before = app.issue(960, day(&app, 0), day(&app, 2)).await;
     // The key-encryption key is lost: an instance starts with a new one, and is not ready; its
     // log says why (the key, not the database).
     let kek = new_kek_text();
@@ -791,12 +786,7 @@ async fn a_lost_key_encryption_key_is_recovered_as_documented() {
     // with the new key.
     let entry = admitted_entry(&lost, &admin, &before["token"]).await;
     assert_eq!(entry["decision"], "admit", "{entry}");
-    let after: Value = lost
-        .post_json("/api/v1/permits", &application_for(961, 0, 3, &lost))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let after = lost.issue(961, day(&lost, 0), day(&lost, 2)).await;
     assert_ne!(after["kid"], before["kid"]);
 }
 
@@ -804,12 +794,7 @@ async fn a_lost_key_encryption_key_is_recovered_as_documented() {
 async fn keys_are_resealed_under_a_new_key_encryption_key() {
     let app = spawn_app().await;
     app.admin().await;
-    let before: Value = app
-        .post_json("/api/v1/permits", &application_for(970, 0, 3, &app))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let before = app.issue(970, day(&app, 0), day(&app, 2)).await;
     // A configured key that is not the one the keys are sealed with changes nothing.
     let wrong = new_kek_text();
     let refused = app.cli_with(
@@ -838,12 +823,7 @@ async fn keys_are_resealed_under_a_new_key_encryption_key() {
     let admin = peer.login("chief", ADMIN_PASSWORD).await;
     let entry = admitted_entry(&peer, &admin, &before["token"]).await;
     assert_eq!(entry["decision"], "admit");
-    let after: Value = peer
-        .post_json("/api/v1/permits", &application_for(971, 0, 3, &peer))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let after = peer.issue(971, day(&peer, 0), day(&peer, 2)).await;
     assert_eq!(after["kid"], before["kid"]);
 }
 

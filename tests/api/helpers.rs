@@ -286,15 +286,7 @@ impl TestApp {
 
     /// Runs the `borderpass` binary against this service's database and data directory.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_borderpass"))
-            .args(args)
-            .env("DATABASE_URL", self.database_url())
-            .env("BORDERPASS_DATA_DIR", &self.config.data_dir)
-            .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
-            .env("BORDERPASS_ARGON2_ITERATIONS", "1")
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("run borderpass")
+        self.cli_with(args, &[], "")
     }
 
     /// Runs the `borderpass` binary with more environment and `input` on standard input.
@@ -335,30 +327,24 @@ impl TestApp {
         gate: Option<&str>,
         password: &str,
     ) -> std::process::Output {
-        use std::io::Write;
         let mut args = vec!["user", "add", "--username", username, "--role", role];
         if let Some(gate) = gate {
             args.extend(["--gate", gate]);
         }
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_borderpass"))
-            .args(&args)
-            .env("DATABASE_URL", self.database_url())
-            .env("BORDERPASS_DATA_DIR", &self.config.data_dir)
-            .env("BORDERPASS_ARGON2_MEMORY_KIB", "64")
-            .env("BORDERPASS_ARGON2_ITERATIONS", "1")
-            .env("RUST_LOG", "warn")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run borderpass user add");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{password}\n").as_bytes())
-            .expect("write password");
-        child.wait_with_output().expect("finish")
+        self.cli_with(&args, &[], &format!("{password}\n"))
+    }
+
+    /// Issues a permit for the passport numbered `n` from `from` to `until` (expects 201); the answer.
+    pub async fn issue(
+        &self,
+        n: u32,
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+    ) -> serde_json::Value {
+        let body = documents::application(documents::passport(n), from, until);
+        let response = self.post_json("/api/v1/permits", &body).await;
+        assert_eq!(response.status(), 201, "issue permit {n}");
+        response.json().await.expect("json")
     }
 
     /// Logs in; the access token.

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::documents::{application, passport};
 use crate::helpers::{
     spawn_app, spawn_app_with, test_backend, test_settings, ServiceProcess, TestApp, TestBackend,
     ADMIN_PASSWORD,
@@ -63,14 +62,7 @@ async fn scan(app: &TestApp, bearer: &str, token: &Value, direction: &str) -> Va
 
 async fn permit(app: &TestApp, n: u32) -> Value {
     let today = app.zone_today();
-    let response = app
-        .post_json(
-            "/api/v1/permits",
-            &application(passport(n), today, today.succ_opt().expect("date")),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json().await.expect("json")
+    app.issue(n, today, today.succ_opt().expect("date")).await
 }
 
 #[tokio::test]
