@@ -156,7 +156,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    daily_gate_counts (time_zone, day, gate_id) {
+    daily_gate_counts (time_zone, day, gate_id, shard) {
         time_zone -> Text,
         day -> Date,
         gate_id -> Text,
@@ -164,25 +164,28 @@ diesel::table! {
         exits -> BigInt,
         travelers -> BigInt,
         denied -> BigInt,
+        shard -> Integer,
     }
 }
 
 diesel::table! {
-    daily_totals (time_zone, day) {
+    daily_totals (time_zone, day, shard) {
         time_zone -> Text,
         day -> Date,
         travelers -> BigInt,
         permits_issued -> BigInt,
+        shard -> Integer,
     }
 }
 
 diesel::table! {
-    daily_nationality_counts (time_zone, day, gate_id, nationality) {
+    daily_nationality_counts (time_zone, day, gate_id, nationality, shard) {
         time_zone -> Text,
         day -> Date,
         gate_id -> Text,
         nationality -> Text,
         entries -> BigInt,
         exits -> BigInt,
+        shard -> Integer,
     }
 }

@@ -29,12 +29,26 @@ pub fn zones(conn: &mut DbConnection) -> QueryResult<Vec<Tz>> {
     Ok(names.iter().filter_map(|n| n.parse().ok()).collect())
 }
 
+/// How many shards the daily counts are kept in on PostgreSQL (SQLite, with its one writer, writes
+/// shard 0): concurrent transactions pick shards at random, so two rarely wait on one row.
+pub const SHARDS: i32 = 16;
+
+/// The shard a transaction on `conn` adds its daily counts to.
+fn pick_shard(conn: &DbConnection) -> i32 {
+    match conn {
+        DbConnection::Sqlite(_) => 0,
+        DbConnection::Postgres(_) => crate::crypto::random_bytes::<2>()
+            .map_or(0, |b| i32::from(u16::from_le_bytes(b)) % SHARDS),
+    }
+}
+
 fn add_gate_counts(
     conn: &mut DbConnection,
     tz: &str,
     day: NaiveDate,
     gate: &str,
     c: GateCounts,
+    shard: i32,
 ) -> QueryResult<()> {
     let to_i = |v: u64| v as i64;
     let upsert = prepared::AddGateCounts {
@@ -45,6 +59,7 @@ fn add_gate_counts(
         exits: to_i(c.exits),
         travelers: to_i(c.travelers),
         denied: to_i(c.denied),
+        shard,
     };
     super::on_backend!(conn, upsert).map(drop)
 }
@@ -55,12 +70,14 @@ fn add_totals(
     day: NaiveDate,
     travelers: u64,
     permits_issued: u64,
+    shard: i32,
 ) -> QueryResult<()> {
     let upsert = prepared::AddTotals {
         time_zone: tz,
         day,
         travelers: travelers as i64,
         permits_issued: permits_issued as i64,
+        shard,
     };
     super::on_backend!(conn, upsert).map(drop)
 }
@@ -72,6 +89,7 @@ fn add_nationality(
     gate: &str,
     nationality: &str,
     c: NationalityCounts,
+    shard: i32,
 ) -> QueryResult<()> {
     let upsert = prepared::AddNationality {
         time_zone: tz,
@@ -80,6 +98,7 @@ fn add_nationality(
         nationality,
         entries: c.entries as i64,
         exits: c.exits as i64,
+        shard,
     };
     super::on_backend!(conn, upsert).map(drop)
 }
@@ -181,14 +200,15 @@ pub fn apply(conn: &mut DbConnection, pending: &PendingCounts) -> QueryResult<()
             totals.entry((tz.name(), day)).or_default().1 += 1;
         }
     }
+    let shard = pick_shard(conn);
     for ((tz, day, gate), counts) in gates {
-        add_gate_counts(conn, tz, day, &gate, counts)?;
+        add_gate_counts(conn, tz, day, &gate, counts, shard)?;
     }
     for ((tz, day), (travelers, issued)) in totals {
-        add_totals(conn, tz, day, travelers, issued)?;
+        add_totals(conn, tz, day, travelers, issued, shard)?;
     }
     for ((tz, day, gate, nat), counts) in nationalities {
-        add_nationality(conn, tz, day, &gate, &nat, counts)?;
+        add_nationality(conn, tz, day, &gate, &nat, counts, shard)?;
     }
     Ok(())
 }
@@ -227,6 +247,7 @@ pub fn read_aggregated(
     for (day, gate, entries, exits, travelers, denied) in
         gates.load::<(NaiveDate, String, i64, i64, i64, i64)>(conn)?
     {
+        // One row per shard: every row adds.
         if let Some(d) = days.get_mut(&day) {
             let c = GateCounts {
                 entries: entries as u64,
@@ -238,9 +259,13 @@ pub fn read_aggregated(
             d.exits += c.exits;
             d.denied += c.denied;
             if range.gate_id.is_some() {
-                d.travelers = c.travelers;
+                d.travelers += c.travelers;
             }
-            d.by_gate.insert(gate, c);
+            let g = d.by_gate.entry(gate).or_default();
+            g.entries += c.entries;
+            g.exits += c.exits;
+            g.travelers += c.travelers;
+            g.denied += c.denied;
         }
     }
     let totals: Vec<(NaiveDate, i64, i64)> = dt::table
@@ -250,9 +275,9 @@ pub fn read_aggregated(
         .load(conn)?;
     for (day, travelers, issued) in totals {
         if let Some(d) = days.get_mut(&day) {
-            d.permits_issued = issued as u64;
+            d.permits_issued += issued as u64;
             if range.gate_id.is_none() {
-                d.travelers = travelers as u64;
+                d.travelers += travelers as u64;
             }
         }
     }
@@ -407,14 +432,21 @@ pub fn add_zone(conn: &mut DbConnection, tz: Tz, now: NaiveDateTime) -> QueryRes
                 tally_from_log(c, &range)?.finish_with_gate_nationalities();
             for (day, counts) in days {
                 if counts.travelers > 0 || counts.permits_issued > 0 {
-                    add_totals(c, tz.name(), day, counts.travelers, counts.permits_issued)?;
+                    add_totals(
+                        c,
+                        tz.name(),
+                        day,
+                        counts.travelers,
+                        counts.permits_issued,
+                        0,
+                    )?;
                 }
                 for (gate, g) in &counts.by_gate {
-                    add_gate_counts(c, tz.name(), day, gate, *g)?;
+                    add_gate_counts(c, tz.name(), day, gate, *g, 0)?;
                 }
             }
             for ((day, gate, nat), n) in gate_nationalities {
-                add_nationality(c, tz.name(), day, &gate, &nat, n)?;
+                add_nationality(c, tz.name(), day, &gate, &nat, n, 0)?;
             }
             match to.succ_opt() {
                 Some(next) => from = next,

@@ -122,19 +122,22 @@ daily_gate_counts.entries bigint
 daily_gate_counts.exits bigint
 daily_gate_counts.travelers bigint
 daily_gate_counts.denied bigint
-index daily_gate_counts(time_zone,day,gate_id) unique
+daily_gate_counts.shard integer
+index daily_gate_counts(time_zone,day,gate_id,shard) unique
 daily_totals.time_zone text
 daily_totals.day date
 daily_totals.travelers bigint
 daily_totals.permits_issued bigint
-index daily_totals(time_zone,day) unique
+daily_totals.shard integer
+index daily_totals(time_zone,day,shard) unique
 daily_nationality_counts.time_zone text
 daily_nationality_counts.day date
 daily_nationality_counts.gate_id text
 daily_nationality_counts.nationality text
 daily_nationality_counts.entries bigint
 daily_nationality_counts.exits bigint
-index daily_nationality_counts(time_zone,day,gate_id,nationality) unique
+daily_nationality_counts.shard integer
+index daily_nationality_counts(time_zone,day,gate_id,nationality,shard) unique
 ";
 
 #[derive(QueryableByName)]

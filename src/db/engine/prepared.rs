@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Bool, Date, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
@@ -58,14 +58,15 @@ pub struct AddGateCounts<'a> {
     pub exits: i64,
     pub travelers: i64,
     pub denied: i64,
+    pub shard: i32,
 }
 
 fixed_sql!(
     AddGateCounts,
-    "INSERT INTO daily_gate_counts (time_zone, day, gate_id, entries, exits, travelers, denied) \
+    "INSERT INTO daily_gate_counts (time_zone, day, gate_id, entries, exits, travelers, denied, shard) \
      VALUES (" {time_zone: Text} ", " {day: Date} ", " {gate_id: Text} ", " {entries: BigInt}
-    ", " {exits: BigInt} ", " {travelers: BigInt} ", " {denied: BigInt}
-    ") ON CONFLICT (time_zone, day, gate_id) DO UPDATE SET \
+    ", " {exits: BigInt} ", " {travelers: BigInt} ", " {denied: BigInt} ", " {shard: Integer}
+    ") ON CONFLICT (time_zone, day, gate_id, shard) DO UPDATE SET \
      entries = daily_gate_counts.entries + excluded.entries, \
      exits = daily_gate_counts.exits + excluded.exits, \
      travelers = daily_gate_counts.travelers + excluded.travelers, \
@@ -78,13 +79,14 @@ pub struct AddTotals<'a> {
     pub day: NaiveDate,
     pub travelers: i64,
     pub permits_issued: i64,
+    pub shard: i32,
 }
 
 fixed_sql!(
     AddTotals,
-    "INSERT INTO daily_totals (time_zone, day, travelers, permits_issued) VALUES ("
+    "INSERT INTO daily_totals (time_zone, day, travelers, permits_issued, shard) VALUES ("
     {time_zone: Text} ", " {day: Date} ", " {travelers: BigInt} ", " {permits_issued: BigInt}
-    ") ON CONFLICT (time_zone, day) DO UPDATE SET \
+    ", " {shard: Integer} ") ON CONFLICT (time_zone, day, shard) DO UPDATE SET \
      travelers = daily_totals.travelers + excluded.travelers, \
      permits_issued = daily_totals.permits_issued + excluded.permits_issued"
 );
@@ -97,14 +99,15 @@ pub struct AddNationality<'a> {
     pub nationality: &'a str,
     pub entries: i64,
     pub exits: i64,
+    pub shard: i32,
 }
 
 fixed_sql!(
     AddNationality,
-    "INSERT INTO daily_nationality_counts (time_zone, day, gate_id, nationality, entries, exits) \
+    "INSERT INTO daily_nationality_counts (time_zone, day, gate_id, nationality, entries, exits, shard) \
      VALUES (" {time_zone: Text} ", " {day: Date} ", " {gate_id: Text} ", " {nationality: Text}
-    ", " {entries: BigInt} ", " {exits: BigInt}
-    ") ON CONFLICT (time_zone, day, gate_id, nationality) DO UPDATE SET \
+    ", " {entries: BigInt} ", " {exits: BigInt} ", " {shard: Integer}
+    ") ON CONFLICT (time_zone, day, gate_id, nationality, shard) DO UPDATE SET \
      entries = daily_nationality_counts.entries + excluded.entries, \
      exits = daily_nationality_counts.exits + excluded.exits"
 );
