@@ -626,3 +626,82 @@ async fn occupancy_counts_who_is_inside_and_lists_overstays() {
         ]
     );
 }
+
+#[tokio::test]
+async fn counts_equal_the_log_after_concurrent_scans_through_two_instances_and_a_zone_added_meanwhile(
+) {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let peer = app.spawn_peer().await;
+    let today = app.zone_today();
+    let tomorrow = today.succ_opt().expect("date");
+    let mut tokens = Vec::new();
+    for n in 0..24 {
+        let permit = app.issue(2000 + n, today, tomorrow).await;
+        tokens.push(permit["token"].as_str().expect("token").to_owned());
+    }
+    // Each permit enters and leaves twice at its own side, through one instance or the other,
+    // all permits at once; meanwhile a third instance starts with a zone not counted before.
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let base = if i % 2 == 0 {
+            &app.address
+        } else {
+            &peer.address
+        };
+        let (client, url, bearer) = (
+            app.client.clone(),
+            format!("{base}/api/v1/scans"),
+            admin.clone(),
+        );
+        let gate = if i % 3 == 0 { "KZ-1" } else { "CN-1" };
+        tasks.push(tokio::spawn(async move {
+            for direction in ["entry", "exit", "entry", "exit"] {
+                let body = json!({ "token": token, "gate_id": gate, "direction": direction,
+                                   "nonce": uuid::Uuid::new_v4().to_string() });
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&bearer)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("sent");
+                assert_eq!(r.status(), 200);
+                let answer: Value = r.json().await.expect("json");
+                assert_eq!(answer["decision"], "admit", "{answer}");
+            }
+        }));
+    }
+    let later = app
+        .spawn_peer_with(|s| s.stats_time_zones = "Asia/Shanghai,Asia/Almaty,UTC,Asia/Tokyo".into())
+        .await;
+    for task in tasks {
+        task.await.expect("scans");
+    }
+    drop(later);
+    let mut conn = app.store().writer_blocking().expect("connection");
+    let zones = borderpass::db::stats::zones(&mut conn).expect("zones");
+    assert!(
+        zones.iter().any(|z| z.name() == "Asia/Tokyo"),
+        "the zone added while scans ran is kept"
+    );
+    drop(conn);
+    let yesterday = today.pred_opt().expect("date");
+    assert_aggregates_agree_with_log(&app, yesterday, tomorrow);
+    let report = daily(
+        &app,
+        &admin,
+        &format!("from={today}&to={today}&tz=Asia/Shanghai"),
+    )
+    .await;
+    let counted = day(&report, &today.to_string());
+    assert_eq!(
+        (
+            &counted["entries"],
+            &counted["exits"],
+            &counted["travelers"]
+        ),
+        (&json!(48), &json!(48), &json!(24)),
+        "{counted}"
+    );
+}
