@@ -201,6 +201,11 @@ pub fn apply(conn: &mut DbConnection, pending: &PendingCounts) -> QueryResult<()
         }
     }
     let shard = pick_shard(conn);
+    if let DbConnection::Postgres(pg) = conn {
+        // One statement per table, not one per row: a scan touches a row of each table in every
+        // aggregated zone, and on PostgreSQL each statement is a round trip.
+        return apply_in_three_statements(pg, &gates, &totals, &nationalities, shard);
+    }
     for ((tz, day, gate), counts) in gates {
         add_gate_counts(conn, tz, day, &gate, counts, shard)?;
     }
@@ -209,6 +214,102 @@ pub fn apply(conn: &mut DbConnection, pending: &PendingCounts) -> QueryResult<()
     }
     for ((tz, day, gate, nat), counts) in nationalities {
         add_nationality(conn, tz, day, &gate, &nat, counts, shard)?;
+    }
+    Ok(())
+}
+
+/// [`apply`]'s upserts on PostgreSQL: one multi-row upsert per table, rows in key order (the maps
+/// are ordered), so concurrent transactions still lock rows in one order.
+fn apply_in_three_statements(
+    pg: &mut diesel::PgConnection,
+    gates: &BTreeMap<(&str, NaiveDate, String), GateCounts>,
+    totals: &BTreeMap<(&str, NaiveDate), (u64, u64)>,
+    nationalities: &BTreeMap<(&str, NaiveDate, String, String), NationalityCounts>,
+    shard: i32,
+) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let n = |v: u64| v as i64;
+    if !gates.is_empty() {
+        let rows: Vec<_> = gates
+            .iter()
+            .map(|((tz, day, gate), c)| {
+                (
+                    dgc::time_zone.eq(*tz),
+                    dgc::day.eq(*day),
+                    dgc::gate_id.eq(gate.as_str()),
+                    dgc::entries.eq(n(c.entries)),
+                    dgc::exits.eq(n(c.exits)),
+                    dgc::travelers.eq(n(c.travelers)),
+                    dgc::denied.eq(n(c.denied)),
+                    dgc::shard.eq(shard),
+                )
+            })
+            .collect();
+        diesel::insert_into(dgc::table)
+            .values(rows)
+            .on_conflict((dgc::time_zone, dgc::day, dgc::gate_id, dgc::shard))
+            .do_update()
+            .set((
+                dgc::entries.eq(dgc::entries + excluded(dgc::entries)),
+                dgc::exits.eq(dgc::exits + excluded(dgc::exits)),
+                dgc::travelers.eq(dgc::travelers + excluded(dgc::travelers)),
+                dgc::denied.eq(dgc::denied + excluded(dgc::denied)),
+            ))
+            .execute(pg)?;
+    }
+    if !totals.is_empty() {
+        let rows: Vec<_> = totals
+            .iter()
+            .map(|((tz, day), (travelers, issued))| {
+                (
+                    dt::time_zone.eq(*tz),
+                    dt::day.eq(*day),
+                    dt::travelers.eq(n(*travelers)),
+                    dt::permits_issued.eq(n(*issued)),
+                    dt::shard.eq(shard),
+                )
+            })
+            .collect();
+        diesel::insert_into(dt::table)
+            .values(rows)
+            .on_conflict((dt::time_zone, dt::day, dt::shard))
+            .do_update()
+            .set((
+                dt::travelers.eq(dt::travelers + excluded(dt::travelers)),
+                dt::permits_issued.eq(dt::permits_issued + excluded(dt::permits_issued)),
+            ))
+            .execute(pg)?;
+    }
+    if !nationalities.is_empty() {
+        let rows: Vec<_> = nationalities
+            .iter()
+            .map(|((tz, day, gate, nat), c)| {
+                (
+                    dnc::time_zone.eq(*tz),
+                    dnc::day.eq(*day),
+                    dnc::gate_id.eq(gate.as_str()),
+                    dnc::nationality.eq(nat.as_str()),
+                    dnc::entries.eq(n(c.entries)),
+                    dnc::exits.eq(n(c.exits)),
+                    dnc::shard.eq(shard),
+                )
+            })
+            .collect();
+        diesel::insert_into(dnc::table)
+            .values(rows)
+            .on_conflict((
+                dnc::time_zone,
+                dnc::day,
+                dnc::gate_id,
+                dnc::nationality,
+                dnc::shard,
+            ))
+            .do_update()
+            .set((
+                dnc::entries.eq(dnc::entries + excluded(dnc::entries)),
+                dnc::exits.eq(dnc::exits + excluded(dnc::exits)),
+            ))
+            .execute(pg)?;
     }
     Ok(())
 }
