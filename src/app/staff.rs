@@ -136,13 +136,7 @@ async fn check_password(
     let stored = row.as_ref().map(|r| r.password_hash.clone());
     let hasher = core.passwords.clone();
     let password = password.to_owned();
-    // argon2 takes tens of milliseconds: never on an async worker. The place is held until done.
-    let ok = off_the_workers(move || {
-        let ok = hasher.verify(&password, stored.as_deref());
-        drop(place);
-        ok
-    })
-    .await?;
+    let ok = hash_in(place, move || hasher.verify(&password, stored.as_deref())).await?;
     match row {
         Some(row) if ok => {
             core.store
@@ -163,6 +157,20 @@ async fn check_password(
             Err(Unauthenticated::BadCredentials.into())
         }
     }
+}
+
+/// Runs argon2 `work` (tens of milliseconds) off the async workers and off the writer, holding its
+/// hashing `place` until it is done.
+async fn hash_in<T: Send + 'static>(
+    place: tokio::sync::OwnedSemaphorePermit,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    off_the_workers(move || {
+        let done = work();
+        drop(place);
+        done
+    })
+    .await
 }
 
 /// A token for `row`'s account, of its current generation.
@@ -255,13 +263,9 @@ pub async fn reset_password(
 async fn store_password(core: &Core, username: &str, new: NewPassword) -> Result<StaffRow, Error> {
     let place = core.wait_for_hashing_place().await?;
     let hasher = core.passwords.clone();
-    let hash = off_the_workers(move || {
-        let hash = hasher.hash(new.expose());
-        drop(place);
-        hash
-    })
-    .await?
-    .map_err(Error::internal)?;
+    let hash = hash_in(place, move || hasher.hash(new.expose()))
+        .await?
+        .map_err(Error::internal)?;
     let now = core.clock.now().naive_utc();
     let name = username.to_owned();
     core.store
@@ -332,13 +336,10 @@ pub async fn create_account(core: &Core, input: NewAccountInput) -> Result<Staff
     let hasher = core.passwords.clone();
     let now: DateTime<Utc> = core.clock.now();
     let place = core.wait_for_hashing_place().await?;
-    // Hashing takes tens of milliseconds: off the async workers and off the writer.
-    let row = off_the_workers(move || {
-        let row = hasher
+    let row = hash_in(place, move || {
+        hasher
             .hash(account.password.expose())
-            .map(|hash| StaffRow::new(&account, hash, now));
-        drop(place);
-        row
+            .map(|hash| StaffRow::new(&account, hash, now))
     })
     .await?
     .map_err(Error::internal)?;

@@ -64,14 +64,6 @@ impl Role {
             _ => None,
         }
     }
-
-    /// Whether the role is bound to one gate.
-    pub fn has_gate(self) -> bool {
-        match self {
-            Self::Officer => true,
-            Self::Admin => false,
-        }
-    }
 }
 
 /// Shortest password accepted.

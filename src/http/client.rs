@@ -67,9 +67,8 @@ impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let trusted = request
             .app_data::<actix_web::web::Data<Core>>()
-            .map(|core| core.config.trusted_proxies.clone())
-            .unwrap_or_default();
-        let client = client_of(request.peer_addr(), request.headers(), &trusted);
+            .map_or(&[][..], |core| core.config.trusted_proxies.as_slice());
+        let client = client_of(request.peer_addr(), request.headers(), trusted);
         let request_id = request
             .extensions()
             .get::<RequestId>()

@@ -381,11 +381,6 @@ impl Store {
         Ok(())
     }
 
-    /// The SQLite database file, on the embedded backend.
-    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
-        self.sqlite_path.as_deref()
-    }
-
     /// Applies pending migrations through the writer; returns the versions applied.
     pub fn migrate(&self) -> Result<Vec<String>, migrations::MigrationError> {
         self.migrate_with(&|_| Ok(()))
