@@ -68,6 +68,8 @@ pub struct RawSettings {
     pub max_connections: u32,
     /// How often an instance checks whether the staff-token key was replaced, seconds.
     pub key_refresh_secs: u32,
+    /// Writer threads, each with its own group commit, on PostgreSQL (SQLite has one writer).
+    pub db_writers: u32,
     /// `host:port` for `/metrics` (Prometheus text); empty: no metrics endpoint.
     pub metrics_bind: Option<String>,
     /// PEM certificate chain: with `tls_key`, `serve` answers HTTPS only.
@@ -114,6 +116,7 @@ impl Default for RawSettings {
             body_timeout_secs: 10,
             max_connections: 4096,
             key_refresh_secs: 30,
+            db_writers: 2,
             metrics_bind: None,
             tls_cert: None,
             tls_key: None,
@@ -232,6 +235,8 @@ pub struct Config {
     pub max_connections: u32,
     /// How often an instance checks whether the staff-token key was replaced.
     pub key_refresh: Duration,
+    /// Group-commit writers on PostgreSQL.
+    pub db_writers: u32,
     /// Where `/metrics` is served, if anywhere.
     pub metrics_bind: Option<SocketAddr>,
     /// The certificate and key files for HTTPS, if configured.
@@ -461,6 +466,13 @@ impl Config {
             raw.key_refresh_secs,
             1..=3600,
         )?;
+        let db_writers = in_range("DB_WRITERS", "db_writers", raw.db_writers, 1..=64)?;
+        if db_writers > raw.db_pool_size {
+            return Err(ConfigError(format!(
+                "BORDERPASS_DB_WRITERS (db_writers) = {db_writers} must not exceed BORDERPASS_DB_POOL_SIZE (db_pool_size) = {}: each writer holds a pooled connection while it commits",
+                raw.db_pool_size
+            )));
+        }
         let metrics_bind = match raw.metrics_bind.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(addr) => Some(addr.parse::<SocketAddr>().map_err(|_| {
@@ -488,6 +500,7 @@ impl Config {
             metrics_bind,
             tls,
             key_refresh: Duration::from_secs(u64::from(key_refresh)),
+            db_writers,
             trusted_proxies,
             max_concurrent_hashes,
             apply_limit_per_minute: (apply_limit_per_minute > 0).then_some(apply_limit_per_minute),

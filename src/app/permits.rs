@@ -61,11 +61,6 @@ pub async fn apply(core: &Core, input: ApplicationInput, client: IpAddr) -> Resu
         core.clock.now(),
     );
     let keys = core.keys.clone();
-    // Signing (tens of microseconds) runs on the reading pool, so the single SQLite writer only stores.
-    let signed = core
-        .store
-        .read(move |conn| Ok(sign(conn, &keys, row)))
-        .await??;
     let limits = IssueLimits {
         per_client: core
             .config
@@ -75,21 +70,29 @@ pub async fn apply(core: &Core, input: ApplicationInput, client: IpAddr) -> Resu
     };
     let now = core.clock.now().naive_utc();
     let (prune, window) = (core.prune_due(), core.config.login_block);
+    // Signed in the write, with the key active in its transaction: a separate read for the key
+    // cost a pooled connection's round trips per permit (on PostgreSQL a fifth of the permit's
+    // time, docs/performance.md); signing takes tens of microseconds.
     let permit = core
         .store
         .write(move |conn| {
             if prune {
                 super::prune_throttles(conn, now, window)?;
             }
-            Ok(permits::insert(conn, &signed, &limits)
-                .map(|()| signed.clone())
-                .map_err(|e| match e {
-                    IssueError::Overlap => Error::from(Conflict::OverlappingPermit),
-                    IssueError::Limited { until } => Error::Throttled {
-                        retry_after_secs: (until - now).num_seconds().max(1) as u64,
-                    },
-                    IssueError::Db(e) => e.into(),
-                }))
+            let signed = match sign(conn, &keys, row.clone()) {
+                Ok(signed) => signed,
+                Err(SignError::Db(e)) => return Err(e.into()),
+                Err(SignError::Refused(e)) => return Ok(Err(e)),
+            };
+            match permits::insert(conn, &signed, &limits) {
+                Ok(()) => Ok(Ok(signed)),
+                Err(IssueError::Overlap) => Ok(Err(Conflict::OverlappingPermit.into())),
+                Err(IssueError::Limited { until }) => Ok(Err(Error::Throttled {
+                    retry_after_secs: (until - now).num_seconds().max(1) as u64,
+                })),
+                // The write fails whole: nothing of it is kept.
+                Err(IssueError::Db(e)) => Err(e.into()),
+            }
         })
         .await??;
     core.metrics.permits_issued.inc();
@@ -100,13 +103,24 @@ pub async fn apply(core: &Core, input: ApplicationInput, client: IpAddr) -> Resu
     })
 }
 
-/// Signs a new permit's token with the active key.
-fn sign(conn: &mut DbConnection, keys: &KeyRing, mut row: PermitRow) -> Result<PermitRow, Error> {
-    // A key rotated between this and the insert is still fine: retired keys stay published while
-    // their permits are valid.
+/// Why a permit could not be signed.
+enum SignError {
+    /// A statement failed: the write fails whole.
+    Db(diesel::result::Error),
+    /// The answer to give (no active key yet, or a stored key that does not open).
+    Refused(Error),
+}
+
+/// Signs a new permit's token with the key active in the write's transaction.
+fn sign(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    mut row: PermitRow,
+) -> Result<PermitRow, SignError> {
     let key = keys::active_signing_key(conn, keys).map_err(|e| match e {
-        KeyStoreError::NoActiveKey => Error::Unavailable(e.into()),
-        other => Error::internal(other),
+        KeyStoreError::Db(e) => SignError::Db(e),
+        KeyStoreError::NoActiveKey => SignError::Refused(Error::Unavailable(e.into())),
+        other => SignError::Refused(Error::internal(other)),
     })?;
     let claims = PermitClaims {
         sub: row.id.clone(),
@@ -116,7 +130,8 @@ fn sign(conn: &mut DbConnection, keys: &KeyRing, mut row: PermitRow) -> Result<P
         c: row.nationality.clone(),
         b: row.birth_date.format("%Y%m%d").to_string(),
     };
-    row.token = permit_token::sign(&claims, &key).map_err(Error::internal)?;
+    row.token =
+        permit_token::sign(&claims, &key).map_err(|e| SignError::Refused(Error::internal(e)))?;
     row.kid = key.kid().to_owned();
     Ok(row)
 }

@@ -3,7 +3,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::crypto::permit_token;
-use crate::db::scans::{self, NewScan, ScanOutcome, ScanRecord};
+use crate::db::scans::{NewScan, ScanItem, ScanOutcome, ScanRecord};
 use crate::db::{keys, staff};
 use crate::domain::crossing::DenyReason;
 use crate::domain::scan::{is_late, ScanClockLimits, ScanInput, ScanRequest};
@@ -60,18 +60,20 @@ pub async fn record(
         late: is_late(request.scanned_at, now),
     };
     let gate_id = request.gate.id;
+    let generation = identity.generation;
+    // The account's check, asked in the write (to log or not) and again here (to say why not).
+    let check = move |access: Option<staff::StaffAccess>| {
+        account_staff(access, generation)
+            .and_then(|staff| staff.require_gate(&gate_id).map_err(Error::from))
+    };
+    let may_scan = check.clone();
     let outcome = core
         .store
-        .write(move |conn| {
-            let access = staff::access(conn, identity.username.as_str())?;
-            let allowed = account_staff(access, identity.generation)
-                .and_then(|staff| staff.require_gate(&gate_id).map_err(Error::from));
-            match allowed {
-                Ok(()) => Ok(Ok(scans::record(conn, &scan)?)),
-                Err(refused) => Ok(Err(refused)),
-            }
+        .record_scan(ScanItem {
+            scan,
+            may_scan: Box::new(move |access| may_scan(access.cloned()).is_ok()),
         })
-        .await??;
+        .await?;
     let scanned = match outcome {
         ScanOutcome::Recorded(record) => Scanned {
             record,
@@ -87,6 +89,11 @@ pub async fn record(
         ScanOutcome::Replayed {
             same_scan: false, ..
         } => return Err(Conflict::NonceReused.into()),
+        ScanOutcome::Refused(access) => {
+            return Err(check(access)
+                .err()
+                .unwrap_or_else(|| Error::internal(RefusedWithoutCause)))
+        }
     };
     if !scanned.replayed {
         count(core, &scanned.record);
@@ -102,6 +109,12 @@ pub async fn record(
     );
     Ok(scanned)
 }
+
+/// The write refused a scan its account's check passes when asked again (it cannot: the check is
+/// the same function of the same row).
+#[derive(Debug, thiserror::Error)]
+#[error("the scan was refused, but its account may scan")]
+struct RefusedWithoutCause;
 
 /// Counts a newly logged scan in the metrics.
 fn count(core: &Core, record: &ScanRecord) {

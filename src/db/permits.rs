@@ -133,61 +133,101 @@ pub enum IssueError {
 /// Stores `permit` unless its document already holds an active one for overlapping dates, or the
 /// client or the document is at its limit.
 ///
-/// The document's row is created if missing and then updated, which locks it until commit on
-/// PostgreSQL (SQLite has a single writer): concurrent applications for one document run one after
+/// The document's row is upserted first, which locks it until commit on PostgreSQL (SQLite has a
+/// single writer) and returns its window: concurrent applications for one document run one after
 /// the other, so the overlap check always sees the permit the other one inserted, and the
 /// document's count is exact. The client's row is locked the same way.
+///
+/// No savepoint: a refusal leaves only what is true of a refused application too (the document's
+/// `last_applied_at`, the client's row normalised to its current minute), and counts nothing, since
+/// the counts are written only after every check passed. A failed statement is returned as
+/// [`IssueError::Db`], for the caller to fail the write whole (the group commit then runs it again
+/// alone, in a savepoint).
 pub fn insert(
     tx: &mut WriteTx<'_>,
     permit: &PermitRow,
     limits: &IssueLimits,
 ) -> Result<(), IssueError> {
-    let (conn, counts) = tx.parts();
-    conn.transaction(|c| {
-        let now = permit.created_at;
-        if let Some((client, limit)) = &limits.per_client {
-            take_client_place(c, client, *limit, *now)?;
-        }
-        let remember = diesel::insert_into(documents::table)
-            .values((
-                documents::document_key.eq(&permit.document_key),
-                documents::first_applied_at.eq(now),
-                documents::last_applied_at.eq(now),
-            ))
-            .on_conflict(documents::document_key)
-            .do_nothing();
-        super::on_backend!(c, remember)?;
+    let (c, counts) = tx.parts();
+    let now = *permit.created_at;
+    let remember = diesel::insert_into(documents::table)
+        .values((
+            documents::document_key.eq(&permit.document_key),
+            documents::first_applied_at.eq(now),
+            documents::last_applied_at.eq(now),
+        ))
+        .on_conflict(documents::document_key)
+        .do_update()
+        .set(documents::last_applied_at.eq(now))
+        .returning((documents::window_started_at, documents::issued_in_window));
+    let (window_started, issued_in_window): (Option<NaiveDateTime>, i32) =
+        super::on_backend!(c, |c| remember.get_result(c))?;
+    // A revoked permit frees its dates: revoking a squatter's permit lets the holder apply.
+    let overlapping: i64 = permits::table
+        .filter(permits::document_key.eq(&permit.document_key))
+        .filter(permits::status.eq(PermitStatus::Active.as_str()))
+        .filter(permits::visit_from.le(permit.visit_until))
+        .filter(permits::visit_until.ge(permit.visit_from))
+        .count()
+        .get_result(c)?;
+    if overlapping > 0 {
+        return Err(IssueError::Overlap);
+    }
+    let document_window = match limits.per_document {
+        Some(limit) => Some(document_place(
+            window_started,
+            issued_in_window,
+            limit,
+            now,
+        )?),
+        None => None,
+    };
+    if let Some((client, limit)) = &limits.per_client {
+        take_client_place(c, client, *limit, now)?;
+    }
+    if let Some((started, issued)) = document_window {
         diesel::update(documents::table.find(&permit.document_key))
-            .set(documents::last_applied_at.eq(now))
-            .execute(c)?;
-        // A revoked permit frees its dates: revoking a squatter's permit lets the holder apply.
-        let overlapping: i64 = permits::table
-            .filter(permits::document_key.eq(&permit.document_key))
-            .filter(permits::status.eq(PermitStatus::Active.as_str()))
-            .filter(permits::visit_from.le(permit.visit_until))
-            .filter(permits::visit_until.ge(permit.visit_from))
-            .count()
-            .get_result(c)?;
-        if overlapping > 0 {
-            return Err(IssueError::Overlap);
-        }
-        if let Some(limit) = limits.per_document {
-            take_document_place(c, &permit.document_key, limit, *now)?;
-        }
-        diesel::insert_into(permits::table)
-            .values(permit)
-            .execute(c)?;
-        diesel::insert_into(presence::table)
-            .values((
-                presence::permit_id.eq(&permit.id),
-                presence::inside.eq(false),
-                presence::version.eq(0_i64),
+            .set((
+                documents::window_started_at.eq(Some(started)),
+                documents::issued_in_window.eq(issued),
             ))
             .execute(c)?;
-        Ok(())
-    })?;
+    }
+    diesel::insert_into(permits::table)
+        .values(permit)
+        .execute(c)?;
+    diesel::insert_into(presence::table)
+        .values((
+            presence::permit_id.eq(&permit.id),
+            presence::inside.eq(false),
+            presence::version.eq(0_i64),
+        ))
+        .execute(c)?;
     super::stats::count_permit(counts, permit.created_at.and_utc());
     Ok(())
+}
+
+/// The document's window once this permit is counted in it `(started, issued)`, or the refusal at
+/// `limit` (the row is locked: this is exact).
+fn document_place(
+    started: Option<NaiveDateTime>,
+    issued: i32,
+    limit: u32,
+    now: NaiveDateTime,
+) -> Result<(NaiveDateTime, i32), IssueError> {
+    let window = chrono::Duration::seconds(DOCUMENT_WINDOW_SECS);
+    match started {
+        Some(started) if started > now - window => {
+            if issued >= limit as i32 {
+                Err(IssueError::Limited {
+                    until: started + window,
+                })
+            } else {
+                Ok((started, issued + 1))
+            }
+        }
+        _ => Ok((now, 1)),
+    }
 }
 
 /// Counts one more application of `client` in its minute, or refuses it at `limit`.
@@ -225,41 +265,6 @@ fn take_client_place(
             .get_result(c)?;
         return Err(IssueError::Limited {
             until: started + window,
-        });
-    }
-    Ok(())
-}
-
-/// Counts one more permit of the document (its row is locked already) in its day, or refuses it.
-fn take_document_place(
-    c: &mut DbConnection,
-    document_key: &str,
-    limit: u32,
-    now: chrono::NaiveDateTime,
-) -> Result<(), IssueError> {
-    let window = chrono::Duration::seconds(DOCUMENT_WINDOW_SECS);
-    diesel::update(documents::table.find(document_key))
-        .filter(
-            documents::window_started_at
-                .is_null()
-                .or(documents::window_started_at.le(now - window)),
-        )
-        .set((
-            documents::window_started_at.eq(Some(now)),
-            documents::issued_in_window.eq(0),
-        ))
-        .execute(c)?;
-    let taken = diesel::update(documents::table.find(document_key))
-        .filter(documents::issued_in_window.lt(limit as i32))
-        .set(documents::issued_in_window.eq(documents::issued_in_window + 1))
-        .execute(c)?;
-    if taken == 0 {
-        let started: Option<chrono::NaiveDateTime> = documents::table
-            .find(document_key)
-            .select(documents::window_started_at)
-            .get_result(c)?;
-        return Err(IssueError::Limited {
-            until: started.unwrap_or(now) + window,
         });
     }
     Ok(())

@@ -1,13 +1,16 @@
 //! The crossing log: each scan decided and appended in the transaction that moves its holder.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::engine::prepared;
 use super::engine::stamp::Stamp;
 use super::schema::{permits, presence, scans};
-use super::stats::PendingCounts;
-use super::{DbConnection, WriteTx};
+use super::staff::StaffAccess;
+use super::stats::{Crossings, NearestAsk, PendingCounts};
+use super::DbConnection;
 use crate::domain::crossing::{
     decide, Decision, DenyReason, Direction, Flag, PermitFacts, Presence, Side,
 };
@@ -43,7 +46,7 @@ pub struct NewScan {
 
 /// What a scan reads of its permit: what the rules decide on and what the officer is shown
 /// (not the token, the access code's hash or the visit's dates, which a scan has no use for).
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = permits)]
 pub struct ScannedPermit {
     /// Permit id.
@@ -109,6 +112,8 @@ pub enum ScanOutcome {
         /// False when the nonce was reused for a different scan.
         same_scan: bool,
     },
+    /// Not logged: the account (as read in the write; `None` when there is none) may not scan.
+    Refused(Option<StaffAccess>),
 }
 
 fn presence_of(inside: bool, side: Option<&str>) -> Presence {
@@ -218,146 +223,482 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
     }))
 }
 
-/// Decides `input` and appends it to the log; call it inside the write's transaction
-/// ([`crate::db::Store::write`]).
+/// Whether an account (`None`: there is none) may log a scan.
+pub type AccessCheck = Box<dyn Fn(Option<&StaffAccess>) -> bool + Send + Sync>;
+
+/// One scan to log, with the check the scanning account must pass as the write reads it.
+pub struct ScanItem {
+    /// The scan.
+    pub scan: NewScan,
+    /// Whether the account (`None`: there is none) may log this scan; it is asked in the write
+    /// that logs it, so an account disabled a moment before logs nothing.
+    pub may_scan: AccessCheck,
+}
+
+impl std::fmt::Debug for ScanItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanItem")
+            .field("scan_id", &self.scan.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A permit as a batch of scans sees it: read (and on PostgreSQL locked) once, then moved by each
+/// admitted scan of the batch in turn.
+struct Holder {
+    permit: ScannedPermit,
+    presence: Presence,
+    /// The permit had an admitted scan in the log before the batch.
+    crossed_before: bool,
+    /// The batch's admitted scans of the permit so far `(gate, instant)`.
+    crossings: Crossings,
+    /// Where the batch leaves the holder, if it moved them.
+    moved: Option<Move>,
+}
+
+/// A holder's presence as an admitted scan leaves it.
+#[derive(Debug, Clone)]
+struct Move {
+    inside: bool,
+    side: Option<Side>,
+    gate_id: Option<String>,
+    since: Stamp,
+}
+
+/// A scan decided by the batch, waiting for its count and its log row.
+struct Decided {
+    item: usize,
+    /// Admitted and of a permit that crossed before the batch: the log's nearest crossings count.
+    look_up_log: bool,
+    /// The batch's admitted scans of the permit before this one.
+    earlier_in_batch: Crossings,
+}
+
+/// Decides `items` in order and appends them to the log, in the open transaction of a write
+/// ([`crate::db::Store::record_scan`]); the outcome of each, in the same order.
+///
+/// A batch costs a fixed number of statements, whatever its size: the accounts, the nonces seen
+/// before, the permits with their presence, the nearest crossings of the log, one insert and one
+/// update (on SQLite, where a statement is a function call, the last ones run per permit). Each
+/// scan is decided against the holder as the scans before it in the batch left them, so the batch
+/// decides exactly as the same scans one after the other would.
 ///
 /// Scans of one permit at any gate, through any instance, are decided one after the other: on
-/// SQLite the writer holds the database's write lock (`BEGIN IMMEDIATE`) before the replay check;
-/// on PostgreSQL the holder's presence row is locked first (an UPDATE), then read and decided on.
-pub fn record(tx: &mut WriteTx<'_>, input: &NewScan) -> QueryResult<ScanOutcome> {
-    let (conn, counts) = tx.parts();
-    if let DbConnection::Sqlite(_) = conn {
-        // No other writer can take this nonce between the replay check and the insert, and the
-        // group commit undoes a write that fails whole (it rolls the batch back and runs it again
-        // with each write in a savepoint): no savepoint of our own is needed.
-        return record_once(conn, counts, input);
+/// SQLite the writer holds the database's write lock (`BEGIN IMMEDIATE`); on PostgreSQL the
+/// permits' rows and their presence rows are locked as they are read (`FOR NO KEY UPDATE`), in
+/// permit order, so two instances' batches never wait on each other in a circle.
+///
+/// A nonce another instance is logging at the same moment makes the insert fail on the unique
+/// nonce; the group commit then runs each scan alone in a savepoint of its own, where
+/// [`record_one`] tries again and finds it logged.
+pub fn record_all(
+    conn: &mut DbConnection,
+    counts: &mut PendingCounts,
+    items: &[&ScanItem],
+) -> QueryResult<Vec<ScanOutcome>> {
+    let mut outcomes: Vec<Option<ScanOutcome>> = vec![None; items.len()];
+    let mut names: Vec<&str> = items.iter().map(|i| i.scan.officer.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let accounts: HashMap<String, StaffAccess> = super::staff::access_all(conn, &names)?
+        .into_iter()
+        .map(|a| (a.username.clone(), a))
+        .collect();
+    for (outcome, item) in outcomes.iter_mut().zip(items) {
+        let access = accounts.get(&item.scan.officer);
+        if !(item.may_scan)(access) {
+            *outcome = Some(ScanOutcome::Refused(access.cloned()));
+        }
     }
-    // A concurrent scan with the same nonce makes the insert fail on the unique nonce: the retry,
-    // in a fresh savepoint, replays it.
+    let nonces: Vec<&str> = pending(&outcomes, items)
+        .map(|(_, item)| item.scan.nonce.as_str())
+        .collect();
+    if !nonces.is_empty() {
+        let seen: HashSet<String> = match conn {
+            DbConnection::Sqlite(c) => scans::table
+                .filter(scans::nonce.eq_any(&nonces))
+                .select(scans::nonce)
+                .load::<String>(c)?,
+            // Planned for each batch (see `read_holders`).
+            DbConnection::Postgres(pg) => {
+                diesel::sql_query("SELECT nonce FROM scans WHERE nonce = ANY($1)")
+                    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&nonces)
+                    .load::<SeenNonce>(pg)?
+                    .into_iter()
+                    .map(|n| n.nonce)
+                    .collect()
+            }
+        }
+        .into_iter()
+        .collect();
+        for (i, item) in items.iter().enumerate() {
+            if outcomes[i].is_none() && seen.contains(&item.scan.nonce) {
+                outcomes[i] = replay(conn, &item.scan)?;
+            }
+        }
+    }
+    let mut holders = read_holders(conn, &outcomes, items)?;
+
+    // Each scan decided in turn against its holder as the batch has left them.
+    let mut first_of_nonce: HashMap<&str, usize> = HashMap::new();
+    let mut decided: Vec<Decided> = Vec::new();
+    let mut rows: Vec<(ScanRecord, &NewScan)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
+        let input = &item.scan;
+        if let Some(&first) = first_of_nonce.get(input.nonce.as_str()) {
+            // The same nonce twice in one batch: the second replays the first.
+            if let Some(ScanOutcome::Recorded(record)) = &outcomes[first] {
+                outcomes[i] = Some(ScanOutcome::Replayed {
+                    record: record.clone(),
+                    same_scan: items[first].scan.fingerprint == input.fingerprint,
+                });
+            }
+            continue;
+        }
+        first_of_nonce.insert(input.nonce.as_str(), i);
+        let holder = match &input.named_permit {
+            Ok(permit_id) => holders.get_mut(permit_id),
+            Err(_) => None,
+        };
+        let (permit, decision, look_up_log, earlier_in_batch) = match (&input.named_permit, holder)
+        {
+            (Err(reason), _) => (None, Decision::Deny(*reason), false, Vec::new()),
+            (Ok(_), None) => (
+                None,
+                Decision::Deny(DenyReason::UnknownPermit),
+                false,
+                Vec::new(),
+            ),
+            (Ok(_), Some(holder)) => {
+                let facts = PermitFacts {
+                    status: PermitStatus::parse(&holder.permit.status)
+                        .unwrap_or(PermitStatus::Revoked),
+                    valid_from: holder.permit.valid_from.and_utc(),
+                    valid_until: holder.permit.valid_until.and_utc(),
+                    presence: holder.presence,
+                };
+                let decision = decide(input.direction, input.side, &facts, input.recorded_at);
+                let admitted = matches!(decision, Decision::Admit(_));
+                let earlier = if admitted {
+                    holder.crossings.clone()
+                } else {
+                    Vec::new()
+                };
+                let look_up_log = admitted && holder.crossed_before;
+                if admitted {
+                    let entering = input.direction == Direction::Entry;
+                    holder.presence = if entering {
+                        Presence::Inside { side: input.side }
+                    } else {
+                        Presence::Outside
+                    };
+                    holder.moved = Some(Move {
+                        inside: entering,
+                        side: entering.then_some(input.side),
+                        gate_id: entering.then(|| input.gate_id.clone()),
+                        since: Stamp::from(input.scanned_at),
+                    });
+                    holder
+                        .crossings
+                        .push((input.gate_id.clone(), input.scanned_at));
+                }
+                (Some(holder.permit.clone()), decision, look_up_log, earlier)
+            }
+        };
+        let flags = row_flags(&decision, input.late);
+        let record = ScanRecord {
+            scan_id: input.id.clone(),
+            nonce: input.nonce.clone(),
+            gate_id: input.gate_id.clone(),
+            direction: input.direction,
+            scanned_at: input.scanned_at,
+            recorded_at: input.recorded_at,
+            decision,
+            flags,
+            permit,
+        };
+        decided.push(Decided {
+            item: i,
+            look_up_log,
+            earlier_in_batch,
+        });
+        rows.push((record.clone(), input));
+        outcomes[i] = Some(ScanOutcome::Recorded(record));
+    }
+
+    // The daily counts move in the same transaction as the log: what each scan adds is decided by
+    // the permit's crossings logged before it, in the log and earlier in the batch.
+    let asks: Vec<NearestAsk<'_>> = decided
+        .iter()
+        .filter(|d| d.look_up_log)
+        .map(|d| {
+            let scan = &items[d.item].scan;
+            NearestAsk {
+                permit_id: scan.named_permit.as_deref().unwrap_or_default(),
+                at: Stamp::from(scan.scanned_at),
+                gate_id: &scan.gate_id,
+            }
+        })
+        .collect();
+    let mut from_log = super::stats::nearest_crossings(conn, &asks)?.into_iter();
+    for (d, (record, _)) in decided.into_iter().zip(&rows) {
+        let mut earlier = d.earlier_in_batch;
+        if d.look_up_log {
+            earlier.extend(from_log.next().unwrap_or_default());
+        }
+        let scan = &items[d.item].scan;
+        super::stats::note_scan(
+            counts,
+            ScanEvent {
+                permit_id: record.permit.as_ref().map(|p| p.id.clone()),
+                gate_id: scan.gate_id.clone(),
+                nationality: record.permit.as_ref().map(|p| p.nationality.clone()),
+                direction: scan.direction,
+                admitted: matches!(record.decision, Decision::Admit(_)),
+                scanned_at: scan.scanned_at,
+            },
+            earlier,
+        );
+    }
+    insert_rows(conn, &rows)?;
+    move_holders(conn, &holders)?;
+    outcomes
+        .into_iter()
+        .map(|o| {
+            o.ok_or_else(|| {
+                diesel::result::Error::DeserializationError(
+                    "a scan of the batch was not decided".into(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Logs one scan alone ([`record_all`] of one), trying again when the insert fails on a nonce
+/// another instance logged meanwhile: call it in a savepoint of its own (on PostgreSQL each
+/// attempt runs in a fresh one).
+pub fn record_one(
+    conn: &mut DbConnection,
+    counts: &mut PendingCounts,
+    item: &ScanItem,
+) -> QueryResult<ScanOutcome> {
+    let one = &[item];
+    if let DbConnection::Sqlite(_) = conn {
+        // One writer: no other can take this nonce between the replay check and the insert.
+        return record_all(conn, counts, one)?
+            .pop()
+            .ok_or(diesel::result::Error::NotFound);
+    }
     let mut attempts = 0;
     loop {
         attempts += 1;
         let mut attempt_counts = PendingCounts::default();
-        let result = conn.transaction(|c| record_once(c, &mut attempt_counts, input));
-        if result.is_ok() {
-            counts.append(attempt_counts);
-        }
+        let result = conn.transaction(|c| record_all(c, &mut attempt_counts, one));
         match result {
+            Ok(mut outcomes) => {
+                counts.append(attempt_counts);
+                return outcomes.pop().ok_or(diesel::result::Error::NotFound);
+            }
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             )) if attempts < 3 => continue,
-            other => return other,
+            Err(other) => return Err(other),
         }
     }
 }
 
-fn record_once(
-    c: &mut DbConnection,
-    counts: &mut PendingCounts,
-    input: &NewScan,
-) -> QueryResult<ScanOutcome> {
-    if let Some(replayed) = replay(c, input)? {
-        return Ok(replayed);
-    }
-    // Whether the permit has an admitted scan in the log already.
-    let mut crossed_before = false;
-    let (permit, decision) = match &input.named_permit {
-        Err(reason) => (None, Decision::Deny(*reason)),
-        Ok(permit_id) => {
-            if let DbConnection::Postgres(pg) = c {
-                prepared::LockPresence { permit_id }.execute(pg)?;
-            }
-            let state: Option<(ScannedPermit, bool, Option<String>, Option<Stamp>)> =
-                super::on_backend!(c, |c| permits::table
-                    .inner_join(presence::table)
-                    .filter(permits::id.eq(permit_id))
-                    .select((
-                        ScannedPermit::as_select(),
-                        presence::inside,
-                        presence::side,
-                        presence::since,
-                    ))
-                    .get_result(c)
-                    .optional())?;
-            match state {
-                Some((permit, inside, side, since)) => {
-                    // Only an admitted scan moves the holder, and every move sets `since`.
-                    crossed_before = since.is_some();
-                    let facts = PermitFacts {
-                        status: PermitStatus::parse(&permit.status)
-                            .unwrap_or(PermitStatus::Revoked),
-                        valid_from: permit.valid_from.and_utc(),
-                        valid_until: permit.valid_until.and_utc(),
-                        presence: presence_of(inside, side.as_deref()),
-                    };
-                    let decision = decide(input.direction, input.side, &facts, input.recorded_at);
-                    if let Decision::Admit(_) = decision {
-                        let entering = input.direction == Direction::Entry;
-                        let movement = prepared::MovePresence {
-                            permit_id,
-                            inside: entering,
-                            side: entering.then(|| input.side.as_str()),
-                            gate_id: entering.then_some(input.gate_id.as_str()),
-                            since: Stamp::from(input.scanned_at),
-                        };
-                        super::on_backend!(c, movement)?;
-                    }
-                    (Some(permit), decision)
-                }
-                None => (None, Decision::Deny(DenyReason::UnknownPermit)),
-            }
-        }
-    };
-    let flags = row_flags(&decision, input.late);
-    let flags_text = flags
+/// The items not answered yet.
+fn pending<'a>(
+    outcomes: &'a [Option<ScanOutcome>],
+    items: &'a [&'a ScanItem],
+) -> impl Iterator<Item = (usize, &'a ScanItem)> + 'a {
+    items
         .iter()
-        .map(|f| f.as_str())
-        .collect::<Vec<_>>()
-        .join(",");
-    let insert = diesel::insert_into(scans::table).values((
-        scans::id.eq(&input.id),
-        scans::nonce.eq(&input.nonce),
-        scans::fingerprint.eq(&input.fingerprint),
-        scans::permit_id.eq(permit.as_ref().map(|p| p.id.as_str())),
-        scans::gate_id.eq(&input.gate_id),
-        scans::side.eq(input.side.as_str()),
-        scans::direction.eq(input.direction.as_str()),
-        scans::decision.eq(decision.as_str()),
-        scans::reason.eq(decision.reason().map(DenyReason::as_str)),
-        scans::flags.eq(flags_text),
-        scans::nationality.eq(permit.as_ref().map(|p| p.nationality.as_str())),
-        scans::officer.eq(&input.officer),
-        scans::permit_status.eq(permit.as_ref().map(|p| p.status.as_str())),
-        scans::scanned_at.eq(Stamp::from(input.scanned_at)),
-        scans::recorded_at.eq(Stamp::from(input.recorded_at)),
-    ));
-    // The daily counts move in the same transaction as the log (read before this scan is in it).
-    super::stats::count_scan(
-        c,
-        counts,
-        crossed_before,
-        ScanEvent {
-            permit_id: permit.as_ref().map(|p| p.id.clone()),
-            gate_id: input.gate_id.clone(),
-            nationality: permit.as_ref().map(|p| p.nationality.clone()),
-            direction: input.direction,
-            admitted: matches!(decision, Decision::Admit(_)),
-            scanned_at: input.scanned_at,
-        },
-    )?;
-    super::on_backend!(c, insert)?;
-    Ok(ScanOutcome::Recorded(ScanRecord {
-        scan_id: input.id.clone(),
-        nonce: input.nonce.clone(),
-        gate_id: input.gate_id.clone(),
-        direction: input.direction,
-        scanned_at: input.scanned_at,
-        recorded_at: input.recorded_at,
-        decision,
-        flags,
-        permit,
-    }))
+        .copied()
+        .enumerate()
+        .filter(|(i, _)| outcomes[*i].is_none())
+}
+
+/// The permits the pending scans name, with their presence: read in permit order and, on
+/// PostgreSQL, locked until commit.
+fn read_holders(
+    conn: &mut DbConnection,
+    outcomes: &[Option<ScanOutcome>],
+    items: &[&ScanItem],
+) -> QueryResult<HashMap<String, Holder>> {
+    let mut ids: Vec<&str> = pending(outcomes, items)
+        .filter_map(|(_, item)| item.scan.named_permit.as_deref().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    type Row = (ScannedPermit, bool, Option<String>, Option<Stamp>);
+    let read: Vec<Row> = match conn {
+        DbConnection::Sqlite(c) => permits::table
+            .inner_join(presence::table)
+            .filter(permits::id.eq_any(&ids))
+            .order(permits::id)
+            .select((
+                ScannedPermit::as_select(),
+                presence::inside,
+                presence::side,
+                presence::since,
+            ))
+            .load(c)?,
+        // Not a prepared statement: a plan kept from when the tables were nearly empty reads
+        // them whole once they are not (measured: a kept plan of the nonce check above scanned
+        // the log, 8 ms a batch and growing); planned for each batch, with its own array, it
+        // seeks the keys.
+        DbConnection::Postgres(pg) => diesel::sql_query(
+            "SELECT p.id, p.status, p.document_type, p.issuing_country, p.document_number, \
+             p.document_expiry, p.nationality, p.surname, p.given_names, p.birth_date, p.sex, \
+             p.valid_from, p.valid_until, r.inside, r.side, r.since \
+             FROM permits p JOIN presence r ON r.permit_id = p.id \
+             WHERE p.id = ANY($1) ORDER BY p.id FOR NO KEY UPDATE",
+        )
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&ids)
+        .load::<HolderRow>(pg)?
+        .into_iter()
+        .map(|h| (h.permit, h.inside, h.side, h.since))
+        .collect(),
+    };
+    Ok(read
+        .into_iter()
+        .map(|(permit, inside, side, since)| {
+            let holder = Holder {
+                presence: presence_of(inside, side.as_deref()),
+                // Only an admitted scan moves the holder, and every move sets `since`.
+                crossed_before: since.is_some(),
+                crossings: Vec::new(),
+                moved: None,
+                permit,
+            };
+            (holder.permit.id.clone(), holder)
+        })
+        .collect())
+}
+
+/// A nonce found in the log (PostgreSQL).
+#[derive(QueryableByName)]
+struct SeenNonce {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    nonce: String,
+}
+
+/// A permit with its presence (PostgreSQL).
+#[derive(QueryableByName)]
+struct HolderRow {
+    #[diesel(embed)]
+    permit: ScannedPermit,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    inside: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    side: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+    since: Option<Stamp>,
+}
+
+/// Appends the batch's log rows, in one statement.
+fn insert_rows(conn: &mut DbConnection, rows: &[(ScanRecord, &NewScan)]) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let flags: Vec<String> = rows
+        .iter()
+        .map(|(record, _)| {
+            record
+                .flags
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let values: Vec<_> = rows
+        .iter()
+        .zip(&flags)
+        .map(|((record, input), flags)| {
+            let permit = record.permit.as_ref();
+            (
+                scans::id.eq(&input.id),
+                scans::nonce.eq(&input.nonce),
+                scans::fingerprint.eq(&input.fingerprint),
+                scans::permit_id.eq(permit.map(|p| p.id.as_str())),
+                scans::gate_id.eq(&input.gate_id),
+                scans::side.eq(input.side.as_str()),
+                scans::direction.eq(input.direction.as_str()),
+                scans::decision.eq(record.decision.as_str()),
+                scans::reason.eq(record.decision.reason().map(DenyReason::as_str)),
+                scans::flags.eq(flags.as_str()),
+                scans::nationality.eq(permit.map(|p| p.nationality.as_str())),
+                scans::officer.eq(&input.officer),
+                scans::permit_status.eq(permit.map(|p| p.status.as_str())),
+                scans::scanned_at.eq(Stamp::from(input.scanned_at)),
+                scans::recorded_at.eq(Stamp::from(input.recorded_at)),
+            )
+        })
+        .collect();
+    super::on_backend!(conn, diesel::insert_into(scans::table).values(values)).map(drop)
+}
+
+/// Moves each holder the batch moved to where its last admitted scan left them.
+fn move_holders(conn: &mut DbConnection, holders: &HashMap<String, Holder>) -> QueryResult<()> {
+    let mut moved: Vec<(&str, &Move)> = holders
+        .iter()
+        .filter_map(|(id, h)| h.moved.as_ref().map(|m| (id.as_str(), m)))
+        .collect();
+    if moved.is_empty() {
+        return Ok(());
+    }
+    moved.sort_unstable_by_key(|(id, _)| *id);
+    match conn {
+        DbConnection::Sqlite(c) => {
+            for (permit_id, m) in moved {
+                prepared::MovePresence {
+                    permit_id,
+                    inside: m.inside,
+                    side: m.side.map(Side::as_str),
+                    gate_id: m.gate_id.as_deref(),
+                    since: m.since,
+                }
+                .execute(c)?;
+            }
+            Ok(())
+        }
+        DbConnection::Postgres(pg) => {
+            use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamp};
+            diesel::sql_query(
+                "UPDATE presence SET inside = m.inside, side = m.side, gate_id = m.gate_id, \
+                 since = m.since \
+                 FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::timestamp[]) \
+                 AS m(permit_id, inside, side, gate_id, since) \
+                 WHERE presence.permit_id = m.permit_id",
+            )
+            .bind::<Array<Text>, _>(moved.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+            .bind::<Array<Bool>, _>(moved.iter().map(|(_, m)| m.inside).collect::<Vec<_>>())
+            .bind::<Array<Nullable<Text>>, _>(
+                moved
+                    .iter()
+                    .map(|(_, m)| m.side.map(Side::as_str))
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Nullable<Text>>, _>(
+                moved
+                    .iter()
+                    .map(|(_, m)| m.gate_id.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Timestamp>, _>(moved.iter().map(|(_, m)| m.since.0).collect::<Vec<_>>())
+            .execute(pg)
+            .map(drop)
+        }
+    }
 }
 
 /// A log row, for audits and tests.

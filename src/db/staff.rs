@@ -124,6 +124,14 @@ pub fn access(conn: &mut DbConnection, username: &str) -> QueryResult<Option<Sta
         .optional())
 }
 
+/// The access of each of `usernames` that exists (one statement for a batch of scans).
+pub fn access_all(conn: &mut DbConnection, usernames: &[&str]) -> QueryResult<Vec<StaffAccess>> {
+    super::on_backend!(conn, |c| staff::table
+        .filter(staff::username.eq_any(usernames))
+        .select(StaffAccess::as_select())
+        .load(c))
+}
+
 /// The account `username`.
 pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<StaffRow>> {
     // Read at login and by the user admin: straight to the backend (see `on_backend!`).

@@ -104,7 +104,7 @@ fn add_nationality(
 }
 
 /// A permit's admitted scans `(gate, instant)`.
-type Crossings = Vec<(String, DateTime<Utc>)>;
+pub type Crossings = Vec<(String, DateTime<Utc>)>;
 
 /// Daily-count changes a write leaves to be applied once, just before its transaction commits
 /// (the group commit applies a whole batch's at once, as a few upserts instead of several a scan).
@@ -130,33 +130,101 @@ impl PendingCounts {
     }
 }
 
-/// Notes one scan for the daily counts; call it in the scan's transaction, before its row is
-/// inserted. What the scan adds is decided by the permit's admitted scans logged before it
-/// (only the nearest ones on either side: [`prepared::NearestCrossings`]), read now unless
-/// `crossed_before` says there are none (a permit's first entry).
-pub fn count_scan(
-    conn: &mut DbConnection,
-    pending: &mut PendingCounts,
-    crossed_before: bool,
-    event: ScanEvent,
-) -> QueryResult<()> {
-    let earlier: Crossings = match (&event.permit_id, event.admitted && crossed_before) {
-        (Some(permit_id), true) => {
-            let nearest = prepared::NearestCrossings {
-                permit_id,
-                at: Stamp::from(event.scanned_at),
-                gate_id: &event.gate_id,
-            };
-            super::on_backend!(conn, |c| nearest.load::<(String, Stamp)>(c))?
-                .into_iter()
-                .map(|(gate, at)| (gate, at.and_utc()))
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+/// Notes one scan for the daily counts; call it in the scan's transaction. What the scan adds is
+/// decided by the permit's admitted scans logged before it: `earlier` holds at least the nearest
+/// ones on either side ([`nearest_crossings`]) and may hold more of them.
+pub fn note_scan(pending: &mut PendingCounts, event: ScanEvent, earlier: Crossings) {
     pending.scans.push((event, earlier));
-    Ok(())
 }
+
+/// What [`nearest_crossings`] looks up: a permit's admitted scans nearest to an instant, of any
+/// gate and of one gate.
+#[derive(Debug, Clone, Copy)]
+pub struct NearestAsk<'a> {
+    /// The permit.
+    pub permit_id: &'a str,
+    /// The instant.
+    pub at: Stamp,
+    /// The gate.
+    pub gate_id: &'a str,
+}
+
+/// One row of [`nearest_crossings`] on PostgreSQL: which ask it answers, and a crossing.
+#[derive(QueryableByName)]
+struct NearestRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    ask: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    gate_id: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    scanned_at: NaiveDateTime,
+}
+
+/// For each ask, the permit's admitted scans in the log nearest to its instant
+/// ([`prepared::NearestCrossings`]): on SQLite one prepared statement per ask, on PostgreSQL one
+/// statement for them all (each a round trip there).
+pub fn nearest_crossings(
+    conn: &mut DbConnection,
+    asks: &[NearestAsk<'_>],
+) -> QueryResult<Vec<Crossings>> {
+    if asks.is_empty() {
+        return Ok(Vec::new());
+    }
+    match conn {
+        DbConnection::Sqlite(c) => asks
+            .iter()
+            .map(|ask| {
+                let nearest = prepared::NearestCrossings {
+                    permit_id: ask.permit_id,
+                    at: ask.at,
+                    gate_id: ask.gate_id,
+                };
+                Ok(nearest
+                    .load::<(String, Stamp)>(c)?
+                    .into_iter()
+                    .map(|(gate, at)| (gate, at.and_utc()))
+                    .collect())
+            })
+            .collect(),
+        DbConnection::Postgres(pg) => {
+            use diesel::sql_types::{Array, Text, Timestamp};
+            let rows: Vec<NearestRow> = diesel::sql_query(NEAREST_FOR_MANY)
+                .bind::<Array<Text>, _>(asks.iter().map(|a| a.permit_id).collect::<Vec<_>>())
+                .bind::<Array<Timestamp>, _>(asks.iter().map(|a| a.at.0).collect::<Vec<_>>())
+                .bind::<Array<Text>, _>(asks.iter().map(|a| a.gate_id).collect::<Vec<_>>())
+                .load(pg)?;
+            let mut found = vec![Crossings::new(); asks.len()];
+            for row in rows {
+                let slot = usize::try_from(row.ask - 1)
+                    .ok()
+                    .and_then(|i| found.get_mut(i))
+                    .ok_or_else(|| {
+                        diesel::result::Error::DeserializationError(
+                            format!("nearest crossings answered ask {}", row.ask).into(),
+                        )
+                    })?;
+                slot.push((row.gate_id, row.scanned_at.and_utc()));
+            }
+            Ok(found)
+        }
+    }
+}
+
+/// [`prepared::NearestCrossings`] for a list of asks (PostgreSQL): the asks as arrays, numbered
+/// from 1, each looked up by the same four index seeks.
+const NEAREST_FOR_MANY: &str = "SELECT q.ask, c.gate_id, c.scanned_at \
+     FROM unnest($1::text[], $2::timestamp[], $3::text[]) WITH ORDINALITY AS q(permit_id, at, gate_id, ask) \
+     CROSS JOIN LATERAL ( \
+     (SELECT s.gate_id, s.scanned_at FROM scans s WHERE s.permit_id = q.permit_id \
+       AND s.decision = 'admit' AND s.scanned_at <= q.at ORDER BY s.scanned_at DESC LIMIT 1) \
+     UNION ALL (SELECT s.gate_id, s.scanned_at FROM scans s WHERE s.permit_id = q.permit_id \
+       AND s.decision = 'admit' AND s.scanned_at >= q.at ORDER BY s.scanned_at ASC LIMIT 1) \
+     UNION ALL (SELECT s.gate_id, s.scanned_at FROM scans s WHERE s.permit_id = q.permit_id \
+       AND s.decision = 'admit' AND s.gate_id = q.gate_id AND s.scanned_at <= q.at \
+       ORDER BY s.scanned_at DESC LIMIT 1) \
+     UNION ALL (SELECT s.gate_id, s.scanned_at FROM scans s WHERE s.permit_id = q.permit_id \
+       AND s.decision = 'admit' AND s.gate_id = q.gate_id AND s.scanned_at >= q.at \
+       ORDER BY s.scanned_at ASC LIMIT 1)) AS c";
 
 /// Notes one permit issued at `at` for the daily counts.
 pub fn count_permit(pending: &mut PendingCounts, at: DateTime<Utc>) {

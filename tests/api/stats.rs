@@ -1,5 +1,7 @@
 //! Daily counts in several calendars, days of 23 and 25 hours, CSV, occupancy; aggregates agree with the log.
 
+use borderpass::db::scans::{self, NewScan, ScanItem, ScanOutcome};
+use borderpass::domain::crossing::{Direction, Side};
 use borderpass::domain::stats::ReportRange;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
@@ -704,4 +706,127 @@ async fn counts_equal_the_log_after_concurrent_scans_through_two_instances_and_a
         (&json!(48), &json!(48), &json!(24)),
         "{counted}"
     );
+}
+
+/// The scans of one permit, as a gate would send them over a Beijing midnight: `(gate, side,
+/// direction, minutes after the start, nonce index, may scan)`. The sixth sends the first's nonce
+/// again; the seventh is by an account that may not scan.
+const BATCH: [(&str, Side, Direction, i64, usize, bool); 8] = [
+    ("CN-1", Side::Chn, Direction::Entry, 0, 0, true),
+    ("KZ-1", Side::Kaz, Direction::Entry, 1, 1, true),
+    ("KZ-1", Side::Kaz, Direction::Exit, 2, 2, true),
+    ("CN-1", Side::Chn, Direction::Exit, 3, 3, true),
+    ("KZ-1", Side::Kaz, Direction::Entry, 4, 4, true),
+    ("CN-1", Side::Chn, Direction::Entry, 5, 0, true),
+    ("KZ-1", Side::Kaz, Direction::Exit, 5, 5, false),
+    ("KZ-1", Side::Kaz, Direction::Exit, 6, 6, true),
+];
+
+/// [`BATCH`] for `permit_id`, starting at `start`.
+fn batch_items(permit_id: &str, start: DateTime<Utc>, nonces: &[String]) -> Vec<ScanItem> {
+    BATCH
+        .iter()
+        .map(|&(gate, side, direction, minutes, nonce, may)| {
+            let at = start + Duration::minutes(minutes);
+            ScanItem {
+                scan: NewScan {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    nonce: nonces[nonce].clone(),
+                    fingerprint: format!("{permit_id}|{gate}|{}", direction.as_str()),
+                    gate_id: gate.to_owned(),
+                    side,
+                    direction,
+                    officer: "chief".to_owned(),
+                    scanned_at: at,
+                    recorded_at: at + Duration::seconds(30),
+                    named_permit: Ok(permit_id.to_owned()),
+                    late: false,
+                },
+                may_scan: Box::new(move |access| may && access.is_some()),
+            }
+        })
+        .collect()
+}
+
+/// What an outcome says, to compare two runs of the same scans.
+fn said(outcome: &ScanOutcome) -> String {
+    match outcome {
+        ScanOutcome::Recorded(r) => format!(
+            "{} {}",
+            r.decision.as_str(),
+            r.decision.reason().map_or("", |x| x.as_str())
+        ),
+        ScanOutcome::Replayed { record, same_scan } => {
+            format!("replay of {} ({same_scan})", record.decision.as_str())
+        }
+        ScanOutcome::Refused(access) => format!("refused ({})", access.is_some()),
+    }
+}
+
+#[tokio::test]
+async fn one_batch_decides_and_counts_as_the_same_scans_one_after_the_other() {
+    let app = spawn_app().await;
+    let start = utc(2031, 3, 9, 15, 57); // 23:57 in Beijing, 20:57 in Almaty
+    app.admin().await;
+    app.clock.set(utc(2031, 3, 8, 9, 0));
+    let (from, until) = (date(2031, 3, 9), date(2031, 3, 12));
+    let alone = app.issue(3100, from, until).await["permit_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let together = app.issue(3101, from, until).await["permit_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.clock.set(start);
+    let store = app.store();
+
+    // One permit's scans one after the other, each a write of its own.
+    let nonces: Vec<String> = (0..7).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let mut one_by_one = Vec::new();
+    for item in batch_items(&alone, start, &nonces) {
+        one_by_one.push(said(&store.record_scan(item).await.expect("scan")));
+    }
+    // The other's, the same scans in one batch.
+    let nonces: Vec<String> = (0..7).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let (id, batch_nonces) = (together.clone(), nonces.clone());
+    let outcomes = store
+        .write(move |tx| {
+            let items = batch_items(&id, start, &batch_nonces);
+            let refs: Vec<&ScanItem> = items.iter().collect();
+            let (conn, counts) = tx.parts();
+            Ok(scans::record_all(conn, counts, &refs)?)
+        })
+        .await
+        .expect("batch");
+    let in_one_batch: Vec<String> = outcomes.iter().map(said).collect();
+    assert_eq!(in_one_batch, one_by_one);
+    assert_eq!(
+        one_by_one,
+        [
+            "admit ",
+            "deny already_inside",
+            "deny wrong_side",
+            "admit ",
+            "admit ",
+            "replay of admit (true)",
+            "refused (true)",
+            "admit ",
+        ]
+    );
+
+    // Both holders are where the last admitted scan left them, and the log says the same of both.
+    let mut conn = store.writer_blocking().expect("connection");
+    let rows_of =
+        |conn: &mut borderpass::db::DbConnection, id: &str| -> Vec<(String, String, String)> {
+            scans::for_permit(conn, id)
+                .expect("log")
+                .into_iter()
+                .map(|r| (r.gate_id, r.direction, r.decision))
+                .collect()
+        };
+    assert_eq!(rows_of(&mut conn, &alone), rows_of(&mut conn, &together));
+    assert_eq!(rows_of(&mut conn, &together).len(), 6);
+    drop(conn);
+    assert_aggregates_agree_with_log(&app, from, until);
 }

@@ -1,5 +1,7 @@
-//! Group commit on SQLite: one writer thread runs the writes queued together in one transaction
-//! and answers each after its commit; checkpoints run on a thread of their own.
+//! Group commit, on both backends: one writer thread runs the writes queued together in one
+//! transaction and answers each after its commit; the scans among them are logged together, in a
+//! fixed number of statements ([`scans::record_all`]). On SQLite checkpoints run on a thread of
+//! their own.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +16,7 @@ use super::{
     rollback_to, transaction_depth, BatchFailure, DbConnection, DbPool, StoreError, StoreMetrics,
     WriteTx,
 };
+use crate::db::scans::{self, ScanItem, ScanOutcome};
 use crate::db::stats::{self, PendingCounts};
 use crate::telemetry::Chain;
 
@@ -74,6 +77,106 @@ trait Write: Send {
     fn finish(self: Box<Self>, committed: Result<(), Arc<BatchFailure>>);
     /// Answers the write without running it.
     fn fail(self: Box<Self>, why: StoreError);
+    /// The scan, if this write is one: the scans of a batch are logged together.
+    fn as_scan(&mut self) -> Option<&mut ScanJob> {
+        None
+    }
+}
+
+/// A scan waiting for the writer thread.
+pub(super) struct ScanJob {
+    item: ScanItem,
+    result: Option<Result<ScanOutcome, StoreError>>,
+    answer: tokio::sync::oneshot::Sender<Result<ScanOutcome, StoreError>>,
+}
+
+impl Write for ScanJob {
+    fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool {
+        let depth = transaction_depth(conn);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut changes = PendingCounts::default();
+            let outcome = if isolated {
+                conn.transaction(|c| scans::record_one(c, &mut changes, &self.item))
+            } else {
+                scans::record_one(conn, &mut changes, &self.item)
+            };
+            outcome.map(|o| (o, changes)).map_err(StoreError::Query)
+        }))
+        .unwrap_or_else(|_| Err(StoreError::Panicked))
+        .map(|(outcome, changes)| {
+            counts.append(changes);
+            outcome
+        });
+        if transaction_depth(conn) > depth {
+            if let Err(e) = rollback_to(conn, depth) {
+                tracing::error!(error = %e, "a panicked scan's savepoint could not be undone");
+            }
+        }
+        let ran = result.is_ok();
+        self.result = Some(result);
+        ran
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), Arc<BatchFailure>>) {
+        let outcome = match (committed, self.result) {
+            (Ok(()), Some(result)) => result,
+            (Ok(()), None) => Err(BatchFailure::NotRun.into_store_error()),
+            (Err(why), _) => Err(StoreError::Writer(why)),
+        };
+        let _ = self.answer.send(outcome);
+    }
+
+    fn fail(self: Box<Self>, why: StoreError) {
+        let _ = self.answer.send(Err(why));
+    }
+
+    fn as_scan(&mut self) -> Option<&mut ScanJob> {
+        Some(self)
+    }
+}
+
+/// Runs `writes` straight in the open transaction: the scans among them together, in one
+/// [`scans::record_all`], then the others one by one. False if any failed.
+fn run_together(
+    writes: &mut [Box<dyn Write>],
+    conn: &mut DbConnection,
+    counts: &mut PendingCounts,
+) -> bool {
+    let mut jobs: Vec<&mut ScanJob> = Vec::new();
+    let mut others: Vec<&mut Box<dyn Write>> = Vec::new();
+    for write in writes.iter_mut() {
+        // A write is a scan or not; the borrow checker wants the test apart from the use.
+        if write.as_scan().is_some() {
+            if let Some(job) = write.as_scan() {
+                jobs.push(job);
+            }
+        } else {
+            others.push(write);
+        }
+    }
+    if !jobs.is_empty() {
+        let items: Vec<&ScanItem> = jobs.iter().map(|job| &job.item).collect();
+        let logged = catch_unwind(AssertUnwindSafe(|| {
+            let mut changes = PendingCounts::default();
+            scans::record_all(conn, &mut changes, &items).map(|o| (o, changes))
+        }));
+        match logged {
+            Ok(Ok((outcomes, changes))) if outcomes.len() == jobs.len() => {
+                counts.append(changes);
+                for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    job.result = Some(Ok(outcome));
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "the batch's scans failed together; each runs alone");
+                return false;
+            }
+            _ => return false,
+        }
+    }
+    others
+        .into_iter()
+        .all(|write| write.run(conn, counts, false))
 }
 
 struct Job<T, F> {
@@ -154,17 +257,24 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer thread on `pool` (a pool of one SQLite connection), and the checkpointer
-    /// on a connection of `readers`.
-    pub fn start(pool: DbPool, readers: DbPool, metrics: StoreMetrics) -> std::io::Result<Self> {
+    /// Starts the writer thread on `pool` (on SQLite a pool of one connection; on PostgreSQL the
+    /// writer takes one of the shared pool's for each batch), and on SQLite the checkpointer on a
+    /// connection of `checkpoints`.
+    pub fn start(
+        pool: DbPool,
+        checkpoints: Option<DbPool>,
+        metrics: StoreMetrics,
+    ) -> std::io::Result<Self> {
         let (queue, incoming) = mpsc::channel::<Box<dyn Write>>();
         // One pending signal is enough: a checkpoint copies everything committed before it starts.
         let (committed, commits) = mpsc::sync_channel::<()>(1);
         let progress = Arc::new(Progress::default());
-        let shared = Arc::clone(&progress);
-        std::thread::Builder::new()
-            .name("borderpass-checkpoint".into())
-            .spawn(move || checkpointer(readers, commits, &shared))?;
+        if let Some(readers) = checkpoints {
+            let shared = Arc::clone(&progress);
+            std::thread::Builder::new()
+                .name("borderpass-checkpoint".into())
+                .spawn(move || checkpointer(readers, commits, &shared))?;
+        }
         // Answering a batch (waking each request's task) and freeing it happen on a thread of
         // their own, while the writer goes on with the next batch.
         let (answers, to_answer) = mpsc::channel::<Answers>();
@@ -179,6 +289,21 @@ impl GroupCommit {
             .name("borderpass-writer".into())
             .spawn(move || writer(pool, incoming, committed, &answers, &progress, &metrics))?;
         Ok(Self { queue })
+    }
+
+    /// Queues a scan and waits until the transaction that logged it is committed (or failed).
+    pub async fn scan(&self, item: ScanItem) -> Result<ScanOutcome, StoreError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.queue
+            .send(Box::new(ScanJob {
+                item,
+                result: None,
+                answer,
+            }))
+            .map_err(|_| BatchFailure::Stopped.into_store_error())?;
+        answered
+            .await
+            .map_err(|_| BatchFailure::Dropped.into_store_error())?
     }
 
     /// Queues `f` and waits until the transaction that ran it is committed (or failed).
@@ -219,16 +344,13 @@ fn writer(
                 continue;
             }
         };
-        let DbConnection::Sqlite(sqlite) = &mut *conn else {
-            fail_all(batch, BatchFailure::NotSqlite);
-            continue;
-        };
+        let sqlite = matches!(&*conn, DbConnection::Sqlite(_));
         let commits = progress.committed.load(Ordering::SeqCst);
-        if commits > 0 && commits % RESTART_EVERY == 0 {
+        if sqlite && commits > 0 && commits % RESTART_EVERY == 0 {
             // Begun with the whole log copied, this transaction writes at the log's start again.
             progress.wait_for_checkpoint();
         }
-        if let Err(e) = begin(sqlite) {
+        if let Err(e) = begin(&mut conn) {
             fail_all(batch, BatchFailure::Begin(e));
             continue;
         }
@@ -242,10 +364,7 @@ fn writer(
         // wait for its commit and then for a commit of their own.
         let mut run = 0;
         let all_ran = loop {
-            if !batch[run..]
-                .iter_mut()
-                .all(|write| write.run(&mut conn, &mut counts, false))
-            {
+            if !run_together(&mut batch[run..], &mut conn, &mut counts) {
                 break false;
             }
             run = batch.len();
@@ -257,10 +376,7 @@ fn writer(
         if !all_ran {
             let again = rollback_to(&mut conn, 0)
                 .map_err(BatchFailure::Rollback)
-                .and_then(|()| match &mut *conn {
-                    DbConnection::Sqlite(sqlite) => begin(sqlite).map_err(BatchFailure::Begin),
-                    DbConnection::Postgres(_) => Err(BatchFailure::NotSqlite),
-                });
+                .and_then(|()| begin(&mut conn).map_err(BatchFailure::Begin));
             if let Err(e) = again {
                 tracing::error!(error = %Chain(&e), writes = batch.len(), "the batch could not run again");
                 fail_all(batch, e);
@@ -281,20 +397,15 @@ fn writer(
             1 => Ok(()),
             depth => Err(BatchFailure::Depth(depth)),
         });
-        let outcome = match (&mut *conn, counted) {
-            (DbConnection::Sqlite(sqlite), Ok(())) => {
-                let started = std::time::Instant::now();
-                let committed = AnsiTransactionManager::commit_transaction(sqlite)
-                    .map_err(BatchFailure::Commit);
-                metrics
-                    .commit_seconds
-                    .observe(started.elapsed().as_secs_f64());
-                metrics.batch_writes.observe(batch.len() as f64);
-                committed
-            }
-            (DbConnection::Sqlite(_), Err(e)) => Err(e),
-            (DbConnection::Postgres(_), _) => Err(BatchFailure::NotSqlite),
-        };
+        let outcome = counted.and_then(|()| {
+            let started = std::time::Instant::now();
+            let committed = commit(&mut conn).map_err(BatchFailure::Commit);
+            metrics
+                .commit_seconds
+                .observe(started.elapsed().as_secs_f64());
+            metrics.batch_writes.observe(batch.len() as f64);
+            committed
+        });
         if let Err(e) = &outcome {
             let _ = rollback_to(&mut conn, 0);
             tracing::error!(error = %Chain(e), writes = batch.len(), "the batch was rolled back");
@@ -302,6 +413,7 @@ fn writer(
         let outcome = outcome.map_err(Arc::new);
         if outcome.is_ok()
             && (progress.committed.fetch_add(1, Ordering::SeqCst) + 1) % CHECKPOINT_EVERY == 0
+            && sqlite
         {
             let _ = committed.try_send(());
         }
@@ -337,10 +449,23 @@ fn take_queued(incoming: &mpsc::Receiver<Box<dyn Write>>, batch: &mut Vec<Box<dy
     }
 }
 
-/// Begins the batch's transaction. IMMEDIATE takes the write lock now, waiting (busy_timeout) for
-/// another process's writer.
-fn begin(sqlite: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
-    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+/// Begins the batch's transaction. On SQLite IMMEDIATE takes the write lock now, waiting
+/// (busy_timeout) for another process's writer.
+fn begin(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+        }
+        DbConnection::Postgres(pg) => AnsiTransactionManager::begin_transaction(pg),
+    }
+}
+
+/// Commits the batch's transaction.
+fn commit(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => AnsiTransactionManager::commit_transaction(sqlite),
+        DbConnection::Postgres(pg) => AnsiTransactionManager::commit_transaction(pg),
+    }
 }
 
 fn checkpointer(readers: DbPool, commits: mpsc::Receiver<()>, progress: &Progress) {

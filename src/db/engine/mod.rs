@@ -8,7 +8,7 @@ pub mod stamp;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -58,12 +58,12 @@ pub enum StoreError {
     /// The write panicked; what it did was rolled back.
     #[error("a write panicked; it was rolled back")]
     Panicked,
-    /// The SQLite writer could not run or commit a write's batch: nothing of it is stored.
+    /// The writer could not run or commit a write's batch: nothing of it is stored.
     #[error("write not stored")]
     Writer(#[source] Arc<BatchFailure>),
 }
 
-/// Why the SQLite writer could not run or commit a batch; every write of the batch is answered
+/// Why the writer could not run or commit a batch; every write of the batch is answered
 /// with the same one.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchFailure {
@@ -97,9 +97,6 @@ pub enum BatchFailure {
     /// The writer thread let go of the write without answering it.
     #[error("the writer thread dropped a write")]
     Dropped,
-    /// The store's writer was opened on a PostgreSQL connection.
-    #[error("group commit serves SQLite only")]
-    NotSqlite,
 }
 
 impl BatchFailure {
@@ -288,7 +285,10 @@ pub struct Store {
     shared: Arc<Shared>,
     sqlite_dir: Option<PathBuf>,
     sqlite_path: Option<PathBuf>,
-    group: Option<group_commit::GroupCommit>,
+    /// The writers (one on SQLite); empty if none could be started.
+    writers: Arc<[group_commit::GroupCommit]>,
+    /// The writer the next write goes to.
+    next_writer: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Store {
@@ -325,7 +325,7 @@ impl Store {
                 let reader = pool(url, config.db_pool_size, Some(SqlitePragmas));
                 let group = group_commit::GroupCommit::start(
                     writer.clone(),
-                    reader.clone(),
+                    Some(reader.clone()),
                     metrics.clone(),
                 )
                 .map_err(|e| tracing::error!(error = %e, "cannot start the writer thread"))
@@ -333,7 +333,8 @@ impl Store {
                 Self {
                     backend: Backend::Sqlite,
                     metrics,
-                    group,
+                    writers: group.into_iter().collect(),
+                    next_writer: Arc::default(),
                     writer,
                     reader,
                     shared: Arc::default(),
@@ -346,6 +347,18 @@ impl Store {
             }
             DatabaseUrl::Postgres(url) => {
                 let connections = pool(url.clone(), config.db_pool_size, None);
+                // Group commit here too: a batch's transaction locks a day's counts once for all
+                // its writes and logs its scans in a few statements; several writers, since each
+                // waits for the server on every statement (docs/performance.md).
+                let writers = (0..config.db_writers)
+                    .filter_map(|_| {
+                        group_commit::GroupCommit::start(connections.clone(), None, metrics.clone())
+                            .map_err(
+                                |e| tracing::error!(error = %e, "cannot start a writer thread"),
+                            )
+                            .ok()
+                    })
+                    .collect();
                 Self {
                     backend: Backend::Postgres,
                     metrics,
@@ -354,7 +367,8 @@ impl Store {
                     shared: Arc::default(),
                     sqlite_dir: None,
                     sqlite_path: None,
-                    group: None,
+                    writers,
+                    next_writer: Arc::default(),
                 }
             }
         };
@@ -494,18 +508,18 @@ impl Store {
         self.run(&self.reader, "read", None, f).await
     }
 
-    /// Runs `f` as one write: on SQLite through the group-commit writer thread (in a transaction
-    /// shared with the writes queued beside it, answered after its commit); on PostgreSQL in a
-    /// transaction of its own on a pooled connection, on a blocking thread. Either way the write,
-    /// with the daily counts it changes, is all or nothing. `f` acts only through the connection:
-    /// on SQLite it runs again if another write of its batch fails (the batch is rolled back and
-    /// run again, each write in a savepoint of its own).
+    /// Runs `f` as one write, through the group-commit writer thread: in a transaction shared
+    /// with the writes queued beside it, answered after its commit. The write, with the daily
+    /// counts it changes, is all or nothing. `f` acts only through the connection: it runs again
+    /// if another write of its batch fails (the batch is rolled back and run again, each write in
+    /// a savepoint of its own). Without a writer thread (it could not be started) the write runs
+    /// in a transaction of its own on a pooled connection.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: Fn(&mut WriteTx<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        match &self.group {
+        match self.next_group() {
             Some(group) => group.write(f).await,
             None => {
                 self.run(&self.writer, "write", None, move |conn| {
@@ -526,6 +540,34 @@ impl Store {
                 .await
             }
         }
+    }
+
+    /// Decides and logs one scan ([`crate::db::scans::record_all`]), with the scans queued beside
+    /// it, in one transaction; answered after its commit.
+    pub async fn record_scan(
+        &self,
+        item: crate::db::scans::ScanItem,
+    ) -> Result<crate::db::scans::ScanOutcome, StoreError> {
+        match self.next_group() {
+            Some(group) => group.scan(item).await,
+            None => {
+                let item = Arc::new(item);
+                self.write(move |tx| {
+                    let (conn, counts) = tx.parts();
+                    Ok(crate::db::scans::record_one(conn, counts, &item)?)
+                })
+                .await
+            }
+        }
+    }
+
+    /// The writer the next write goes to: each in turn.
+    fn next_group(&self) -> Option<&group_commit::GroupCommit> {
+        if self.writers.is_empty() {
+            return None;
+        }
+        let turn = self.next_writer.fetch_add(1, Ordering::Relaxed);
+        self.writers.get(turn % self.writers.len())
     }
 
     /// True when a reading connection answers `SELECT 1` within `timeout`.

@@ -112,16 +112,6 @@ fixed_sql!(
      exits = daily_nationality_counts.exits + excluded.exits"
 );
 
-/// Takes the row lock on a permit's presence (PostgreSQL: the scan's other statements wait behind it).
-pub struct LockPresence<'a> {
-    pub permit_id: &'a str,
-}
-
-fixed_sql!(
-    LockPresence,
-    "UPDATE presence SET version = version + 1 WHERE permit_id = " {permit_id: Text} ""
-);
-
 /// Moves a permit's holder in or out.
 pub struct MovePresence<'a> {
     pub permit_id: &'a str,
