@@ -621,5 +621,17 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("MAX_STAY_DAYS"));
+        for (writers, pool, named) in [
+            (0, 8, "BORDERPASS_DB_WRITERS"),
+            (9, 8, "BORDERPASS_DB_POOL_SIZE"),
+        ] {
+            let bad_writers = RawSettings {
+                db_writers: writers,
+                db_pool_size: pool,
+                ..RawSettings::default()
+            };
+            let error = Config::from_raw(bad_writers).unwrap_err().to_string();
+            assert!(error.contains(named), "{error}");
+        }
     }
 }

@@ -6,7 +6,8 @@ local bearer = os.getenv("BENCH_BEARER")
 -- This thread's tokens; seeds the nonces. Each wrk thread takes its own share, so two threads
 -- never scan one permit.
 local function load_tokens()
-  math.randomseed(os.time() * 100 + tid)
+  -- BENCH_SEED (0 to 9) sets two wrk processes started in the same second apart.
+  math.randomseed(os.time() * 100 + tid + 10 * (tonumber(os.getenv("BENCH_SEED") or "0") or 0))
   local tokens, i = {}, 0
   for line in io.lines(os.getenv("BENCH_TOKENS")) do
     i = i + 1

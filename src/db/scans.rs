@@ -511,6 +511,30 @@ pub fn record_one(
     }
 }
 
+/// Locks the permits `items` name, with their presence, in permit order (PostgreSQL; SQLite's
+/// single writer needs no row locks), as [`record_all`] does when it reads them.
+pub fn lock_permits(conn: &mut DbConnection, items: &[&ScanItem]) -> QueryResult<()> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(());
+    };
+    let mut ids: Vec<&str> = items
+        .iter()
+        .filter_map(|item| item.scan.named_permit.as_deref().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "SELECT p.id FROM permits p JOIN presence r ON r.permit_id = p.id \
+         WHERE p.id = ANY($1) ORDER BY p.id FOR NO KEY UPDATE",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&ids)
+    .execute(pg)
+    .map(drop)
+}
+
 /// The items not answered yet.
 fn pending<'a>(
     outcomes: &'a [Option<ScanOutcome>],

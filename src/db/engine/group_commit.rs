@@ -168,7 +168,7 @@ fn run_together(
                 }
             }
             Ok(Err(e)) => {
-                tracing::debug!(error = %e, "the batch's scans failed together; each runs alone");
+                tracing::warn!(error = %e, scans = jobs.len(), "the batch's scans failed together; each runs alone");
                 return false;
             }
             _ => return false,
@@ -360,12 +360,19 @@ fn writer(
         // each write in a savepoint of its own, so that only the failed one is undone; the writes
         // before it see the same database the second time and do the same.
         let mut counts = PendingCounts::default();
-        // Writes that arrive while the batch runs join it, up to MAX_BATCH: they would otherwise
-        // wait for its commit and then for a commit of their own.
+        // On SQLite, writes that arrive while the batch runs join it, up to MAX_BATCH: they would
+        // otherwise wait for its commit and then for a commit of their own. Not on PostgreSQL:
+        // a second round's scans would lock their permits after the first round's, out of permit
+        // order, and another writer's batch could then wait for this one in a circle (measured:
+        // deadlocks, each costing a second, with two instances scanning the same permits); there
+        // they wait for the next batch, which begins as soon as this one has committed.
         let mut run = 0;
         let all_ran = loop {
             if !run_together(&mut batch[run..], &mut conn, &mut counts) {
                 break false;
+            }
+            if !sqlite {
+                break true;
             }
             run = batch.len();
             take_queued(&incoming, &mut batch);
@@ -383,6 +390,7 @@ fn writer(
                 continue;
             }
             counts = PendingCounts::default();
+            lock_scanned_permits(&mut batch, &mut conn);
             for write in &mut batch {
                 write.run(&mut conn, &mut counts, true);
             }
@@ -421,6 +429,26 @@ fn writer(
             // The answering thread is gone (it panicked): the writer answers itself.
             answer(batch, &outcome);
         }
+    }
+}
+
+/// Before a batch's writes run one by one: locks the permits its scans name, all at once and in
+/// permit order ([`scans::lock_permits`]), as [`scans::record_all`] does, rather than one scan's
+/// at a time in the batch's order, which could wait in a circle with another writer's batch.
+fn lock_scanned_permits(batch: &mut [Box<dyn Write>], conn: &mut DbConnection) {
+    let items: Vec<&ScanItem> = batch
+        .iter_mut()
+        .filter_map(|write| write.as_scan().map(|job| &job.item))
+        .collect();
+    if items.is_empty() {
+        return;
+    }
+    let depth = transaction_depth(conn);
+    let locked = conn.transaction(|c| scans::lock_permits(c, &items));
+    if let Err(e) = locked {
+        // Each scan then locks its own permit, as it would anyway.
+        tracing::warn!(error = %e, "the batch's permits could not be locked together");
+        let _ = rollback_to(conn, depth);
     }
 }
 
