@@ -300,10 +300,20 @@ pub fn record_all(
     let mut names: Vec<&str> = items.iter().map(|i| i.scan.officer.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    let accounts: HashMap<String, StaffAccess> = super::staff::access_all(conn, &names)?
-        .into_iter()
-        .map(|a| (a.username.clone(), a))
-        .collect();
+    // On SQLite, where a statement is a function call, one prepared (and kept) statement per key:
+    // a statement with a list of keys differs with the list's length, so it would be prepared
+    // again for every batch (measured: scans 10% slower). On PostgreSQL one statement per batch.
+    let accounts: HashMap<String, StaffAccess> = match conn {
+        DbConnection::Sqlite(_) => names
+            .iter()
+            .map(|name| super::staff::access(conn, name))
+            .filter_map(Result::transpose)
+            .collect::<QueryResult<Vec<_>>>()?,
+        DbConnection::Postgres(_) => super::staff::access_all(conn, &names)?,
+    }
+    .into_iter()
+    .map(|a| (a.username.clone(), a))
+    .collect();
     for (outcome, item) in outcomes.iter_mut().zip(items) {
         let access = accounts.get(&item.scan.officer);
         if !(item.may_scan)(access) {
@@ -315,10 +325,18 @@ pub fn record_all(
         .collect();
     if !nonces.is_empty() {
         let seen: HashSet<String> = match conn {
-            DbConnection::Sqlite(c) => scans::table
-                .filter(scans::nonce.eq_any(&nonces))
-                .select(scans::nonce)
-                .load::<String>(c)?,
+            DbConnection::Sqlite(c) => {
+                let mut seen = Vec::new();
+                for nonce in &nonces {
+                    let found = scans::table
+                        .filter(scans::nonce.eq(nonce))
+                        .select(scans::nonce)
+                        .get_result::<String>(c)
+                        .optional()?;
+                    seen.extend(found);
+                }
+                seen
+            }
             // Planned for each batch (see `read_holders`).
             DbConnection::Postgres(pg) => {
                 diesel::sql_query("SELECT nonce FROM scans WHERE nonce = ANY($1)")
@@ -564,17 +582,24 @@ fn read_holders(
     }
     type Row = (ScannedPermit, bool, Option<String>, Option<Stamp>);
     let read: Vec<Row> = match conn {
-        DbConnection::Sqlite(c) => permits::table
-            .inner_join(presence::table)
-            .filter(permits::id.eq_any(&ids))
-            .order(permits::id)
-            .select((
-                ScannedPermit::as_select(),
-                presence::inside,
-                presence::side,
-                presence::since,
-            ))
-            .load(c)?,
+        DbConnection::Sqlite(c) => {
+            let mut read = Vec::with_capacity(ids.len());
+            for id in &ids {
+                let holder = permits::table
+                    .inner_join(presence::table)
+                    .filter(permits::id.eq(id))
+                    .select((
+                        ScannedPermit::as_select(),
+                        presence::inside,
+                        presence::side,
+                        presence::since,
+                    ))
+                    .get_result(c)
+                    .optional()?;
+                read.extend(holder);
+            }
+            read
+        }
         // Not a prepared statement: a plan kept from when the tables were nearly empty reads
         // them whole once they are not (measured: a kept plan of the nonce check above scanned
         // the log, 8 ms a batch and growing); planned for each batch, with its own array, it
@@ -668,7 +693,19 @@ fn insert_rows(conn: &mut DbConnection, rows: &[(ScanRecord, &NewScan)]) -> Quer
             )
         })
         .collect();
-    super::on_backend!(conn, diesel::insert_into(scans::table).values(values)).map(drop)
+    match conn {
+        // One kept statement a row (see `record_all`).
+        DbConnection::Sqlite(c) => {
+            for value in values {
+                diesel::insert_into(scans::table).values(value).execute(c)?;
+            }
+            Ok(())
+        }
+        DbConnection::Postgres(pg) => diesel::insert_into(scans::table)
+            .values(values)
+            .execute(pg)
+            .map(drop),
+    }
 }
 
 /// Moves each holder the batch moved to where its last admitted scan left them.
