@@ -248,12 +248,12 @@ impl StoreMetrics {
     pub fn register(&self, registry: &mut prometheus_client::registry::Registry) {
         registry.register(
             "batch_writes",
-            "Writes committed together by the SQLite group commit, per commit",
+            "Writes committed together by a group commit, per commit",
             self.batch_writes.clone(),
         );
         registry.register(
             "commit_seconds",
-            "Time of the SQLite group commit's COMMIT, fsync included",
+            "Time of a group commit's COMMIT, fsync included",
             self.commit_seconds.clone(),
         );
         registry.register(
