@@ -83,51 +83,101 @@ trait Write: Send {
     }
 }
 
-/// A scan waiting for the writer thread.
-pub(super) struct ScanJob {
-    item: ScanItem,
-    result: Option<Result<ScanOutcome, StoreError>>,
-    answer: tokio::sync::oneshot::Sender<Result<ScanOutcome, StoreError>>,
+/// A write's outcome, kept until its batch's commit, and where to send it.
+struct Reply<T> {
+    result: Option<Result<T, StoreError>>,
+    answer: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
 }
 
-impl Write for ScanJob {
-    fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool {
-        let depth = transaction_depth(conn);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            let mut changes = PendingCounts::default();
-            let outcome = if isolated {
-                conn.transaction(|c| scans::record_one(c, &mut changes, &self.item))
-            } else {
-                scans::record_one(conn, &mut changes, &self.item)
-            };
-            outcome.map(|o| (o, changes)).map_err(StoreError::Query)
-        }))
-        .unwrap_or_else(|_| Err(StoreError::Panicked))
-        .map(|(outcome, changes)| {
-            counts.append(changes);
-            outcome
-        });
-        if transaction_depth(conn) > depth {
-            if let Err(e) = rollback_to(conn, depth) {
-                tracing::error!(error = %e, "a panicked scan's savepoint could not be undone");
-            }
+impl<T> Reply<T> {
+    fn new(answer: tokio::sync::oneshot::Sender<Result<T, StoreError>>) -> Self {
+        Self {
+            result: None,
+            answer,
         }
-        let ran = result.is_ok();
-        self.result = Some(result);
-        ran
     }
 
-    fn finish(self: Box<Self>, committed: Result<(), Arc<BatchFailure>>) {
+    /// Keeps the outcome of one run: a write's value, with the daily counts it noted (added to
+    /// `counts`), or why it failed. True if it ran.
+    fn keep(
+        &mut self,
+        ran: Result<(T, PendingCounts), StoreError>,
+        counts: &mut PendingCounts,
+    ) -> bool {
+        let result = ran.map(|(value, changes)| {
+            counts.append(changes);
+            value
+        });
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    /// Answers once the batch's transaction is committed (or failed).
+    fn finish(self, committed: Result<(), Arc<BatchFailure>>) {
         let outcome = match (committed, self.result) {
             (Ok(()), Some(result)) => result,
             (Ok(()), None) => Err(BatchFailure::NotRun.into_store_error()),
+            // Nothing of the batch is on disk: no write may be reported as done.
             (Err(why), _) => Err(StoreError::Writer(why)),
         };
         let _ = self.answer.send(outcome);
     }
 
-    fn fail(self: Box<Self>, why: StoreError) {
+    /// Answers without having run.
+    fn fail(self, why: StoreError) {
         let _ = self.answer.send(Err(why));
+    }
+}
+
+/// Runs `f` in the open transaction of `conn` (in a savepoint of its own when `isolated`); a
+/// panic is a failure, and a savepoint it left open is undone, so that the batch's later writes
+/// and its commit run at the batch's own depth.
+fn run_guarded<T>(
+    conn: &mut DbConnection,
+    isolated: bool,
+    f: impl Fn(&mut DbConnection) -> Result<(T, PendingCounts), StoreError>,
+) -> Result<(T, PendingCounts), StoreError> {
+    let depth = transaction_depth(conn);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        if isolated {
+            conn.transaction(|c| f(c))
+        } else {
+            f(conn)
+        }
+    }))
+    .unwrap_or_else(|_| Err(StoreError::Panicked));
+    if transaction_depth(conn) > depth {
+        if let Err(e) = rollback_to(conn, depth) {
+            tracing::error!(error = %e, "a panicked write's savepoint could not be undone");
+        }
+    }
+    result
+}
+
+/// A scan waiting for the writer thread.
+pub(super) struct ScanJob {
+    item: ScanItem,
+    reply: Reply<ScanOutcome>,
+}
+
+impl Write for ScanJob {
+    fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool {
+        let item = &self.item;
+        let ran = run_guarded(conn, isolated, |c| {
+            let mut changes = PendingCounts::default();
+            let outcome = scans::record_one(c, &mut changes, item)?;
+            Ok((outcome, changes))
+        });
+        self.reply.keep(ran, counts)
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), Arc<BatchFailure>>) {
+        self.reply.finish(committed);
+    }
+
+    fn fail(self: Box<Self>, why: StoreError) {
+        self.reply.fail(why);
     }
 
     fn as_scan(&mut self) -> Option<&mut ScanJob> {
@@ -164,7 +214,7 @@ fn run_together(
             Ok(Ok((outcomes, changes))) if outcomes.len() == jobs.len() => {
                 counts.append(changes);
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                    job.result = Some(Ok(outcome));
+                    job.reply.result = Some(Ok(outcome));
                 }
             }
             Ok(Err(e)) => {
@@ -181,8 +231,7 @@ fn run_together(
 
 struct Job<T, F> {
     f: F,
-    result: Option<Result<T, StoreError>>,
-    answer: tokio::sync::oneshot::Sender<Result<T, StoreError>>,
+    reply: Reply<T>,
 }
 
 impl<T, F> Write for Job<T, F>
@@ -192,43 +241,16 @@ where
 {
     fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool {
         let f = &self.f;
-        let depth = transaction_depth(conn);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            if isolated {
-                conn.transaction(|c| WriteTx::run(c, f))
-            } else {
-                WriteTx::run(conn, f)
-            }
-        }))
-        .unwrap_or_else(|_| Err(StoreError::Panicked))
-        .map(|(value, changes)| {
-            counts.append(changes);
-            value
-        });
-        // A write that panicked inside a transaction of its own left that savepoint open: undone
-        // here, so that the batch's later writes and its commit run at the batch's own depth.
-        if transaction_depth(conn) > depth {
-            if let Err(e) = rollback_to(conn, depth) {
-                tracing::error!(error = %e, "a panicked write's savepoint could not be undone");
-            }
-        }
-        let ran = result.is_ok();
-        self.result = Some(result);
-        ran
+        let ran = run_guarded(conn, isolated, |c| WriteTx::run(c, f));
+        self.reply.keep(ran, counts)
     }
 
     fn finish(self: Box<Self>, committed: Result<(), Arc<BatchFailure>>) {
-        let outcome = match (committed, self.result) {
-            (Ok(()), Some(result)) => result,
-            (Ok(()), None) => Err(BatchFailure::NotRun.into_store_error()),
-            // Nothing of the batch is on disk: no write may be reported as done.
-            (Err(why), _) => Err(StoreError::Writer(why)),
-        };
-        let _ = self.answer.send(outcome);
+        self.reply.finish(committed);
     }
 
     fn fail(self: Box<Self>, why: StoreError) {
-        let _ = self.answer.send(Err(why));
+        self.reply.fail(why);
     }
 }
 
@@ -297,8 +319,7 @@ impl GroupCommit {
         self.queue
             .send(Box::new(ScanJob {
                 item,
-                result: None,
-                answer,
+                reply: Reply::new(answer),
             }))
             .map_err(|_| BatchFailure::Stopped.into_store_error())?;
         answered
@@ -316,8 +337,7 @@ impl GroupCommit {
         self.queue
             .send(Box::new(Job {
                 f,
-                result: None,
-                answer,
+                reply: Reply::new(answer),
             }))
             .map_err(|_| BatchFailure::Stopped.into_store_error())?;
         answered
