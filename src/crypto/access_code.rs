@@ -1,4 +1,5 @@
-//! Access codes: 128 random bits shown once to the traveler, stored only as a SHA-256 hash.
+//! Access codes (128 random bits shown once to the traveler) and device tokens (256 bits, shown
+//! once to the administrator): stored only as a SHA-256 hash.
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -10,6 +11,14 @@ pub fn generate() -> Result<(String, String), getrandom::Error> {
     let code = b64url(&random_bytes::<16>()?);
     let hash = hash(&code);
     Ok((code, hash))
+}
+
+/// A fresh device token (43 base64url characters, 256 bits) and the hash to store: like an access
+/// code, shown once and kept only as its hash.
+pub fn generate_device_token() -> Result<(String, String), getrandom::Error> {
+    let token = b64url(&random_bytes::<32>()?);
+    let hash = hash(&token);
+    Ok((token, hash))
 }
 
 /// The stored form of a code. A fast hash suffices: the code has 128 bits of entropy.
@@ -35,5 +44,8 @@ mod tests {
         let (other, _) = generate().expect("random");
         assert_ne!(code, other);
         assert_ne!(code, stored, "the code itself is never what is stored");
+        let (token, stored) = generate_device_token().expect("random");
+        assert_eq!(token.len(), 43);
+        assert!(matches(&token, &stored) && !matches(&code, &stored));
     }
 }

@@ -20,6 +20,7 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+pub mod devices;
 pub mod engine;
 pub mod gates;
 pub mod keys;

@@ -1,6 +1,18 @@
 //! Tables as diesel sees them, in SQL types common to SQLite and PostgreSQL.
 
 diesel::table! {
+    devices (id) {
+        id -> Text,
+        gate_id -> Text,
+        label -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     gates (id) {
         id -> Text,
         side -> Text,
@@ -135,7 +147,9 @@ diesel::joinable!(presence -> permits (permit_id));
 diesel::joinable!(scans -> permits (permit_id));
 diesel::joinable!(staff -> gates (gate_id));
 diesel::joinable!(permits -> documents (document_key));
+diesel::joinable!(devices -> gates (gate_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    devices,
     gates,
     signing_keys,
     documents,

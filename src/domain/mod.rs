@@ -1,6 +1,7 @@
 //! The rules of the zone: documents, permits, gates, staff, crossings. No HTTP, no SQL.
 
 pub mod crossing;
+pub mod device;
 pub mod document;
 pub mod gate;
 pub mod permit;

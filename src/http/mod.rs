@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod devices;
 pub mod extract;
 pub mod gates;
 pub mod health;
@@ -45,6 +46,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(users::reset_password)
         .service(users::create_user)
         .service(users::update_user)
+        .service(devices::create_device)
+        .service(devices::list_devices)
+        .service(devices::revoke_device)
         .service(gates::list_gates)
         .service(gates::create_gate)
         .service(scans::record_scan)

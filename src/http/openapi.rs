@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::Modify;
 
-use super::{auth, gates, health, keys, permits, problem, scans, stats, users};
+use super::{auth, devices, gates, health, keys, permits, problem, scans, stats, users};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -33,6 +33,9 @@ use super::{auth, gates, health, keys, permits, problem, scans, stats, users};
         users::reset_password,
         users::create_user,
         users::update_user,
+        devices::create_device,
+        devices::list_devices,
+        devices::revoke_device,
         gates::list_gates,
         gates::create_gate,
         scans::record_scan,
@@ -53,6 +56,7 @@ use super::{auth, gates, health, keys, permits, problem, scans, stats, users};
         (name = "health", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
         (name = "staff", description = "Logging in, staff accounts, gates"),
+        (name = "devices", description = "Gate devices: registered for one gate, revoked at once"),
         (name = "scans", description = "The crossing log"),
         (name = "reports", description = "Daily counts and who is inside"),
         (name = "permits", description = "Applying for a permit, fetching it, its QR code, the keys that verify it"),

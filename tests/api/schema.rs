@@ -12,6 +12,16 @@ use crate::helpers::{test_backend, test_settings, PgTestDatabase, TestBackend};
 
 /// The schema both backends must produce: `table.column type [null]` and `index table(columns) [unique] [partial]`.
 const EXPECTED_SCHEMA: &str = "
+devices.id text
+devices.gate_id text
+devices.label text
+devices.token_hash text
+devices.created_at timestamp
+devices.last_seen_at timestamp null
+devices.revoked_at timestamp null
+index devices(id) unique
+index devices(token_hash) unique
+index devices(gate_id)
 gates.created_at timestamp
 gates.id text
 gates.name text
