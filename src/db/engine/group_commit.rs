@@ -261,9 +261,9 @@ type Answers = (Vec<Box<dyn Write>>, Result<(), Arc<BatchFailure>>);
 /// The checkpointer thread ends with the writer.
 ///
 /// The writer owns the write connection and runs every write queued while the previous commit was
-/// being fsynced, and every write that arrives while those run, in one transaction; each is answered
-/// only after the commit that holds it (by a thread of its own, so the writer goes straight on to
-/// the next batch). The writes run straight in the transaction; if one fails, the batch is rolled
+/// being fsynced (on SQLite also every write that arrives while those run), in one transaction;
+/// each is answered only after the commit that holds it (by a thread of its own, so the writer goes
+/// straight on to the next batch). The writes run straight in the transaction; if one fails, the batch is rolled
 /// back and run again with each write in a savepoint of its own, so it fails alone.
 ///
 /// Checkpoints (copying the write-ahead log into the database file, and fsyncing it) run on the
