@@ -70,10 +70,10 @@ pub enum UserCommand {
         /// 2–64 characters: lower-case letters, digits, '.', '_', '-'.
         #[arg(long)]
         username: String,
-        /// `officer` (scans at one gate) or `admin`.
-        #[arg(long, value_parser = ["officer", "admin"])]
+        /// `officer` (scans at one gate), `supervisor` (scans and overrides at one gate) or `admin`.
+        #[arg(long, value_parser = ["officer", "supervisor", "admin"])]
         role: String,
-        /// The officer's gate, e.g. CN-1 or KZ-1.
+        /// The officer's or supervisor's gate, e.g. CN-1 or KZ-1.
         #[arg(long)]
         gate: Option<String>,
     },

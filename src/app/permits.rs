@@ -163,7 +163,7 @@ pub async fn fetch_for_staff(core: &Core, staff: &Staff, id: &str) -> Result<Per
     let key = id.to_string();
     let officer = match staff.role {
         Role::Admin => None,
-        Role::Officer => Some(staff.username.to_string()),
+        Role::Officer | Role::Supervisor => Some(staff.username.to_string()),
     };
     core.store
         .read(move |conn| {

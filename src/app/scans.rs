@@ -21,7 +21,8 @@ pub struct Scanned {
     pub replayed: bool,
 }
 
-/// Records one scan by `identity` (an officer at their own gate, or an administrator).
+/// Records one scan by `identity` (an officer or supervisor at their own gate, or an
+/// administrator); a supervisor or an administrator may override a denial.
 ///
 /// The account is read in the write that logs the scan: one read fewer per scan, and an account
 /// disabled a moment before logs nothing.
@@ -58,13 +59,18 @@ pub async fn record(
         recorded_at: now,
         named_permit: authenticate_token(core, &request.token).await?,
         late: is_late(request.scanned_at, now),
+        override_reason: request.override_reason.clone(),
     };
     let gate_id = request.gate.id;
     let generation = identity.generation;
+    let overriding = request.override_reason.is_some();
     // The account's check, asked in the write (to log or not) and again here (to say why not).
     let check = move |access: Option<staff::StaffAccess>| {
-        account_staff(access, generation)
-            .and_then(|staff| staff.require_gate(&gate_id).map_err(Error::from))
+        account_staff(access, generation).and_then(|staff| {
+            staff
+                .require_scan(&gate_id, overriding)
+                .map_err(Error::from)
+        })
     };
     let may_scan = check.clone();
     let outcome = core
@@ -104,6 +110,7 @@ pub async fn record(
         direction = %scanned.record.direction.as_str(),
         decision = scanned.record.decision.as_str(),
         reason = scanned.record.decision.reason().map_or("", DenyReason::as_str),
+        overridden = scanned.record.overridden.map_or("", DenyReason::as_str),
         replayed = scanned.replayed,
         "scan"
     );

@@ -42,6 +42,8 @@ pub struct NewScan {
     pub named_permit: Result<String, DenyReason>,
     /// The scan reached the service late (flag `late`).
     pub late: bool,
+    /// A supervisor's or administrator's reason to admit the scan should the rules deny it.
+    pub override_reason: Option<String>,
 }
 
 /// What a scan reads of its permit: what the rules decide on and what the officer is shown
@@ -96,6 +98,8 @@ pub struct ScanRecord {
     pub decision: Decision,
     /// Every flag of the log row: the decision's, and `late`.
     pub flags: Vec<Flag>,
+    /// When a denial was overridden: what it was denied for.
+    pub overridden: Option<DenyReason>,
     /// The permit, with its status as it was at the scan, when the token named a stored one.
     pub permit: Option<ScannedPermit>,
 }
@@ -139,6 +143,7 @@ struct StoredScan {
     permit_status: Option<String>,
     scanned_at: NaiveDateTime,
     recorded_at: NaiveDateTime,
+    overridden_reason: Option<String>,
 }
 
 /// The stored flags.
@@ -215,6 +220,10 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
         recorded_at: seen.recorded_at.and_utc(),
         decision,
         flags,
+        overridden: seen
+            .overridden_reason
+            .as_deref()
+            .and_then(DenyReason::parse),
         permit,
     };
     Ok(Some(ScanOutcome::Replayed {
@@ -381,6 +390,8 @@ pub fn record_all(
             Ok(permit_id) => holders.get_mut(permit_id),
             Err(_) => None,
         };
+        // Only a scan of a stored permit can be overridden: it has a holder to move.
+        let mut overridden = None;
         let (permit, decision, look_up_log, earlier_in_batch) = match (&input.named_permit, holder)
         {
             (Err(reason), _) => (None, Decision::Deny(*reason), false, Vec::new()),
@@ -398,7 +409,15 @@ pub fn record_all(
                     valid_until: holder.permit.valid_until.and_utc(),
                     presence: holder.presence,
                 };
-                let decision = decide(input.direction, input.side, &facts, input.recorded_at);
+                let decided = decide(input.direction, input.side, &facts, input.recorded_at);
+                let decision = match input.override_reason {
+                    Some(_) => {
+                        let (decision, denied_for) = decided.overridden();
+                        overridden = denied_for;
+                        decision
+                    }
+                    None => decided,
+                };
                 let admitted = matches!(decision, Decision::Admit(_));
                 let earlier = if admitted {
                     holder.crossings.clone()
@@ -436,6 +455,7 @@ pub fn record_all(
             recorded_at: input.recorded_at,
             decision,
             flags,
+            overridden,
             permit,
         };
         decided.push(Decided {
@@ -690,6 +710,9 @@ fn insert_rows(conn: &mut DbConnection, rows: &[(ScanRecord, &NewScan)]) -> Quer
                 scans::permit_status.eq(permit.map(|p| p.status.as_str())),
                 scans::scanned_at.eq(Stamp::from(input.scanned_at)),
                 scans::recorded_at.eq(Stamp::from(input.recorded_at)),
+                // The override's reason is kept only where it overrode something.
+                scans::override_reason.eq(record.overridden.and(input.override_reason.as_deref())),
+                scans::overridden_reason.eq(record.overridden.map(DenyReason::as_str)),
             )
         })
         .collect();

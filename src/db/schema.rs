@@ -139,6 +139,8 @@ diesel::table! {
         permit_status -> Nullable<Text>,
         scanned_at -> Timestamp,
         recorded_at -> Timestamp,
+        override_reason -> Nullable<Text>,
+        overridden_reason -> Nullable<Text>,
     }
 }
 

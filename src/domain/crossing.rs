@@ -160,11 +160,13 @@ pub enum Flag {
     Revoked,
     /// The scan reached the service more than five minutes after the device made it.
     Late,
+    /// A supervisor or an administrator admitted a scan the rules denied.
+    Override,
 }
 
 impl Flag {
     /// Every flag.
-    pub const ALL: [Self; 3] = [Self::Overstay, Self::Revoked, Self::Late];
+    pub const ALL: [Self; 4] = [Self::Overstay, Self::Revoked, Self::Late, Self::Override];
 
     /// Reads a flag code.
     pub fn parse(raw: &str) -> Option<Self> {
@@ -177,6 +179,7 @@ impl Flag {
             Self::Overstay => "overstay",
             Self::Revoked => "revoked",
             Self::Late => "late",
+            Self::Override => "override",
         }
     }
 }
@@ -229,6 +232,15 @@ impl Decision {
         match self {
             Self::Admit(_) => None,
             Self::Deny(reason) => Some(*reason),
+        }
+    }
+
+    /// This decision as an override leaves it: a denial becomes an admission flagged `override`,
+    /// with the reason it was denied for; an admission stays as it is.
+    pub fn overridden(self) -> (Self, Option<DenyReason>) {
+        match self {
+            Self::Deny(reason) => (Self::Admit(vec![Flag::Override]), Some(reason)),
+            admitted => (admitted, None),
         }
     }
 

@@ -39,7 +39,19 @@ pub struct ScanInput {
     pub nonce: Option<String>,
     /// The device's clock (RFC 3339); now when absent.
     pub scanned_at: Option<String>,
+    /// A supervisor's or administrator's override of a denial, when asked for.
+    pub overriding: Option<OverrideInput>,
 }
+
+/// An override as typed: why the scan is admitted whatever the rules say.
+#[derive(Debug, Clone, Default)]
+pub struct OverrideInput {
+    /// Why (1–500 characters).
+    pub reason: Option<String>,
+}
+
+/// Longest reason of an override.
+pub const MAX_OVERRIDE_REASON_CHARS: usize = 500;
 
 /// A scan whose fields are all valid.
 #[derive(Debug, Clone)]
@@ -54,6 +66,8 @@ pub struct ScanRequest {
     pub nonce: uuid::Uuid,
     /// The device's clock.
     pub scanned_at: DateTime<Utc>,
+    /// The reason of an override, when one is asked for.
+    pub override_reason: Option<String>,
 }
 
 impl ScanRequest {
@@ -122,6 +136,24 @@ impl ScanRequest {
             },
         };
         let gate = gate.take(&mut p, "gate_id", true);
+        let override_reason =
+            input
+                .overriding
+                .and_then(|o| match o.reason.as_deref().map(str::trim) {
+                    None | Some("") => {
+                        p.missing("override.reason");
+                        None
+                    }
+                    Some(reason) if reason.chars().count() > MAX_OVERRIDE_REASON_CHARS => {
+                        p.push(
+                            "override.reason",
+                            ViolationCode::InvalidLength,
+                            format!("at most {MAX_OVERRIDE_REASON_CHARS} characters"),
+                        );
+                        None
+                    }
+                    Some(reason) => Some(reason.to_owned()),
+                });
         match (token, gate, direction, nonce, scanned_at) {
             (Some(token), Some(gate), Some(direction), Some(nonce), Some(scanned_at))
                 if p.is_empty() =>
@@ -132,6 +164,7 @@ impl ScanRequest {
                     direction,
                     nonce,
                     scanned_at,
+                    override_reason,
                 })
             }
             _ => Err(p.into_vec()),
@@ -173,6 +206,7 @@ mod tests {
             direction: Some("entry".into()),
             nonce: Some("0193a4b2-7c1e-7000-8000-000000000001".into()),
             scanned_at: scanned_at.map(String::from),
+            overriding: None,
         }
     }
 
@@ -240,6 +274,7 @@ mod tests {
                     direction: Some("sideways".into()),
                     nonce: Some("not-a-uuid".into()),
                     scanned_at: Some("yesterday".into()),
+                    overriding: Some(OverrideInput { reason: None }),
                 },
                 GateLookup::Unknown
             ),
@@ -249,7 +284,18 @@ mod tests {
                 ("nonce".into(), ViolationCode::InvalidValue),
                 ("scanned_at".into(), ViolationCode::InvalidDate),
                 ("gate_id".into(), ViolationCode::UnknownGate),
+                ("override.reason".into(), ViolationCode::Required),
             ]
+        );
+        let long = ScanInput {
+            overriding: Some(OverrideInput {
+                reason: Some("x".repeat(MAX_OVERRIDE_REASON_CHARS + 1)),
+            }),
+            ..input(None)
+        };
+        assert_eq!(
+            codes(long, gate()),
+            vec![("override.reason".into(), ViolationCode::InvalidLength)]
         );
     }
 }

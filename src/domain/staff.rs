@@ -43,26 +43,35 @@ impl fmt::Display for Username {
 pub enum Role {
     /// Scans at one gate.
     Officer,
+    /// Scans at one gate, and may override a denial there.
+    Supervisor,
     /// Everything.
     Admin,
 }
 
 impl Role {
-    /// `officer` or `admin`.
+    /// `officer`, `supervisor` or `admin`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Officer => "officer",
+            Self::Supervisor => "supervisor",
             Self::Admin => "admin",
         }
     }
 
-    /// Reads `officer` or `admin`.
+    /// Reads `officer`, `supervisor` or `admin`.
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "officer" => Some(Self::Officer),
+            "supervisor" => Some(Self::Supervisor),
             "admin" => Some(Self::Admin),
             _ => None,
         }
+    }
+
+    /// Officers and supervisors are bound to one gate; administrators to none.
+    pub fn has_gate(self) -> bool {
+        !matches!(self, Self::Admin)
     }
 }
 
@@ -163,14 +172,14 @@ impl NewAccount {
             "role",
             input.role.as_deref(),
             Role::parse,
-            "role is officer or admin",
+            "role is officer, supervisor or admin",
         );
         let gate = match (role, gate) {
-            (Some(Role::Officer), GateLookup::NotGiven) => {
+            (Some(role), GateLookup::NotGiven) if role.has_gate() => {
                 p.push(
                     "gate_id",
                     ViolationCode::Required,
-                    "an officer is bound to one gate",
+                    "an officer or supervisor is bound to one gate",
                 );
                 None
             }
@@ -301,9 +310,12 @@ pub enum Refusal {
     /// Only administrators may.
     #[error("This needs an administrator.")]
     NeedsAdmin,
-    /// Officers act at their own gate only.
-    #[error("Officers scan at their own gate only.")]
+    /// Officers and supervisors act at their own gate only.
+    #[error("Officers and supervisors scan at their own gate only.")]
     OtherGate,
+    /// Only supervisors and administrators may override a denial.
+    #[error("Only a supervisor or an administrator may override a denial.")]
+    NeedsSupervisor,
 }
 
 /// An enabled administrator: only [`Staff::into_admin`] makes one, so a use case that takes an
@@ -336,16 +348,27 @@ impl Staff {
     pub fn into_admin(self) -> Result<Admin, Refusal> {
         match self.role {
             Role::Admin => Ok(Admin(self)),
-            Role::Officer => Err(Refusal::NeedsAdmin),
+            Role::Officer | Role::Supervisor => Err(Refusal::NeedsAdmin),
         }
     }
 
-    /// Whether this staff member may scan at `gate`: administrators anywhere, officers at their own.
+    /// Whether this staff member may scan at `gate`: administrators anywhere, officers and
+    /// supervisors at their own.
     pub fn require_gate(&self, gate: &GateId) -> Result<(), Refusal> {
         match (self.role, &self.gate) {
             (Role::Admin, _) => Ok(()),
-            (Role::Officer, Some(own)) if own == gate => Ok(()),
+            (Role::Officer | Role::Supervisor, Some(own)) if own == gate => Ok(()),
             _ => Err(Refusal::OtherGate),
+        }
+    }
+
+    /// Whether this staff member may scan at `gate`, overriding a denial when `overriding`:
+    /// officers may not override.
+    pub fn require_scan(&self, gate: &GateId, overriding: bool) -> Result<(), Refusal> {
+        self.require_gate(gate)?;
+        match (overriding, self.role) {
+            (true, Role::Officer) => Err(Refusal::NeedsSupervisor),
+            _ => Ok(()),
         }
     }
 }

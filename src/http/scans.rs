@@ -13,7 +13,7 @@ use crate::app::staff::StaffIdentity;
 use crate::app::Core;
 use crate::db::scans::ScannedPermit;
 use crate::domain::crossing::DenyReason;
-use crate::domain::scan::ScanInput;
+use crate::domain::scan::{OverrideInput, ScanInput};
 
 /// One scan at a gate.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -31,6 +31,18 @@ pub struct ScanBody {
     pub nonce: Option<String>,
     /// The device's clock (RFC 3339); default now. From 72 hours behind the server to 5 minutes ahead.
     pub scanned_at: Option<String>,
+    /// A supervisor (at their gate) or an administrator admits a scan the rules would deny;
+    /// officers get 403.
+    #[serde(rename = "override")]
+    pub overriding: Option<OverrideBody>,
+}
+
+/// Why a denial is overridden.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideBody {
+    /// 1–500 characters, kept in the log.
+    pub reason: Option<String>,
 }
 
 /// The holder's document, in full, for the officer to compare with the one in hand.
@@ -116,8 +128,10 @@ pub struct ScanAnswer {
     /// `not_yet_valid`, `expired`, `already_inside`, `not_inside`, `wrong_side`); null when admitted.
     pub reason: Option<String>,
     /// On an admitted exit `overstay`, `revoked`; on any scan that reached the service more than
-    /// five minutes after it was made, `late`.
+    /// five minutes after it was made, `late`; on a denial overridden, `override`.
     pub flags: Vec<String>,
+    /// When overridden: the reason it would have been denied.
+    pub overridden_reason: Option<String>,
     /// The permit, when the token named a stored one.
     pub permit: Option<ScanPermit>,
     /// Gate.
@@ -143,6 +157,7 @@ impl From<Scanned> for ScanAnswer {
                 .reason()
                 .map(|r| DenyReason::as_str(r).to_owned()),
             flags: record.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+            overridden_reason: record.overridden.map(|r| r.as_str().to_owned()),
             permit: record.permit.as_ref().map(ScanPermit::from),
             gate_id: record.gate_id,
             direction: record.direction.as_str().into(),
@@ -161,6 +176,7 @@ impl From<ScanBody> for ScanInput {
             direction: body.direction,
             nonce: body.nonce,
             scanned_at: body.scanned_at,
+            overriding: body.overriding.map(|o| OverrideInput { reason: o.reason }),
         }
     }
 }
@@ -170,7 +186,7 @@ impl From<ScanBody> for ScanInput {
     responses(
         (status = 200, description = "Decided and logged (admit or deny), or replayed", body = ScanAnswer),
         responses::NotLoggedIn,
-        (status = 403, description = "An officer at another gate", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An officer or supervisor at another gate, or an officer overriding", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The nonce was used for a different scan", body = Problem, content_type = "application/problem+json"),
         responses::BadBody,
     ))]

@@ -20,7 +20,7 @@ pub struct NewUser {
     pub username: Option<String>,
     /// At least 12 characters.
     pub password: Option<String>,
-    /// `officer` or `admin`.
+    /// `officer`, `supervisor` or `admin`.
     pub role: Option<String>,
     /// The officer's gate (officers only).
     pub gate_id: Option<String>,
@@ -39,7 +39,7 @@ pub struct UserPatch {
 pub struct UserView {
     /// Username.
     pub username: String,
-    /// `officer` or `admin`.
+    /// `officer`, `supervisor` or `admin`.
     pub role: String,
     /// The officer's gate.
     pub gate_id: Option<String>,

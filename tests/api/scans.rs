@@ -513,3 +513,173 @@ async fn simultaneous_entries_at_both_gates_and_two_processes_admit_exactly_one(
         .filter(|s| s.decision == "deny")
         .all(|s| s.reason.as_deref() == Some("already_inside")));
 }
+
+/// A scan body with an override.
+fn override_body(token: &str, gate: &str, direction: &str, reason: &str) -> Value {
+    let mut body = scan_body(token, gate, direction);
+    body["override"] = json!({ "reason": reason });
+    body
+}
+
+#[tokio::test]
+async fn supervisors_and_administrators_override_denials_and_the_log_keeps_who_and_why() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let officer = app.officer(&admin, "officer.kz", "KZ-1").await;
+    let body = json!({ "username": "supervisor.kz", "password": OFFICER_PASSWORD,
+                       "role": "supervisor", "gate_id": "KZ-1" });
+    let response = app.post_json_as(&admin, "/api/v1/users", &body).await;
+    assert_eq!(response.status(), 201);
+    let supervisor = app.login("supervisor.kz", OFFICER_PASSWORD).await;
+    // A supervisor is bound to a gate like an officer.
+    let body =
+        json!({ "username": "supervisor.x", "password": OFFICER_PASSWORD, "role": "supervisor" });
+    let refused = problem(app.post_json_as(&admin, "/api/v1/users", &body).await, 422).await;
+    assert_eq!(
+        field_errors(&refused),
+        [("gate_id".to_owned(), "required".to_owned())]
+    );
+
+    let p = permit(&app, 40).await;
+    let token = token_of(&p);
+    assert_eq!(
+        outcome(&scan(&app, &supervisor, token, "KZ-1", "entry").await),
+        admitted(&[])
+    );
+    // Entering again would be denied: an officer may not override it, and nothing is logged.
+    let reason = "turned back at the barrier, re-entering after a medical check";
+    problem(
+        send(
+            &app,
+            &officer,
+            &override_body(token, "KZ-1", "entry", reason),
+        )
+        .await,
+        403,
+    )
+    .await;
+    // Nor may a supervisor at another gate.
+    problem(
+        send(
+            &app,
+            &supervisor,
+            &override_body(token, "CN-1", "entry", reason),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let answer: Value = send(
+        &app,
+        &supervisor,
+        &override_body(token, "KZ-1", "entry", reason),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(outcome(&answer), admitted(&["override"]));
+    assert_eq!(answer["overridden_reason"], "already_inside");
+    // Leaving through China would be denied (wrong side): an administrator overrides it, and the
+    // holder is outside afterwards.
+    let answer: Value = send(
+        &app,
+        &admin,
+        &override_body(token, "CN-1", "exit", "evacuation"),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(outcome(&answer), admitted(&["override"]));
+    assert_eq!(answer["overridden_reason"], "wrong_side");
+    assert_eq!(
+        outcome(&scan(&app, &officer, token, "KZ-1", "exit").await),
+        denied("not_inside")
+    );
+    // An override of a scan the rules admit changes nothing and keeps no reason.
+    let answer: Value = send(
+        &app,
+        &supervisor,
+        &override_body(token, "KZ-1", "entry", "no need"),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(outcome(&answer), admitted(&[]));
+    assert_eq!(answer["overridden_reason"], Value::Null);
+    // A token that names no permit has no holder to move: not overridden.
+    let answer: Value = send(
+        &app,
+        &supervisor,
+        &override_body("not.a.permit", "KZ-1", "entry", reason),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(answer["decision"], "deny");
+    // An override needs its reason.
+    let mut body = scan_body(token, "KZ-1", "exit");
+    body["override"] = json!({});
+    let refused = problem(send(&app, &supervisor, &body).await, 422).await;
+    assert_eq!(
+        field_errors(&refused),
+        [("override.reason".to_owned(), "required".to_owned())]
+    );
+
+    // The log: who overrode, why, and what the rules said.
+    {
+        use borderpass::db::schema::scans;
+        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+        let mut conn = app.store().writer_blocking().expect("connection");
+        type Row = (String, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = scans::table
+            .filter(scans::permit_id.eq(p["permit_id"].as_str().expect("id")))
+            .order((scans::recorded_at, scans::id))
+            .select((
+                scans::officer,
+                scans::decision,
+                scans::flags,
+                scans::override_reason,
+                scans::overridden_reason,
+            ))
+            .load(&mut *conn)
+            .expect("log");
+        assert_eq!(
+            rows,
+            [
+                (
+                    "supervisor.kz".into(),
+                    "admit".into(),
+                    "".into(),
+                    None,
+                    None
+                ),
+                (
+                    "supervisor.kz".into(),
+                    "admit".into(),
+                    "override".into(),
+                    Some(reason.into()),
+                    Some("already_inside".into())
+                ),
+                (
+                    "chief".into(),
+                    "admit".into(),
+                    "override".into(),
+                    Some("evacuation".into()),
+                    Some("wrong_side".into())
+                ),
+                ("officer.kz".into(), "deny".into(), "".into(), None, None),
+                (
+                    "supervisor.kz".into(),
+                    "admit".into(),
+                    "".into(),
+                    None,
+                    None
+                ),
+            ]
+        );
+    }
+}

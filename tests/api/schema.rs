@@ -116,6 +116,8 @@ scans.nationality text null
 scans.officer text
 scans.scanned_at timestamp
 scans.recorded_at timestamp
+scans.override_reason text null
+scans.overridden_reason text null
 scans.permit_status text null
 index scans(id) unique
 index scans(nonce) unique

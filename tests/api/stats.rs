@@ -741,6 +741,7 @@ fn batch_items(permit_id: &str, start: DateTime<Utc>, nonces: &[String]) -> Vec<
                     recorded_at: at + Duration::seconds(30),
                     named_permit: Ok(permit_id.to_owned()),
                     late: false,
+                    override_reason: None,
                 },
                 may_scan: Box::new(move |access| may && access.is_some()),
             }
