@@ -265,6 +265,76 @@ struct Holder {
     moved: Option<Move>,
 }
 
+/// What [`Holder::judge`] decided of one scan.
+struct Judged {
+    decision: Decision,
+    /// What an override admitted despite.
+    overridden: Option<DenyReason>,
+    /// Admitted, of a permit that crossed before the batch: the log's nearest crossings count.
+    look_up_log: bool,
+    /// The batch's admitted scans of the permit before this one (for an admitted scan).
+    earlier: Crossings,
+}
+
+impl Judged {
+    /// A scan denied before any holder is looked at.
+    fn denied(reason: DenyReason) -> Self {
+        Self {
+            decision: Decision::Deny(reason),
+            overridden: None,
+            look_up_log: false,
+            earlier: Vec::new(),
+        }
+    }
+}
+
+impl Holder {
+    /// Decides `input` against the holder as the batch has left them (an override admitting what
+    /// the rules deny), and moves them if it is admitted.
+    fn judge(&mut self, input: &NewScan) -> Judged {
+        let facts = PermitFacts {
+            status: PermitStatus::parse(&self.permit.status).unwrap_or(PermitStatus::Revoked),
+            valid_from: self.permit.valid_from.and_utc(),
+            valid_until: self.permit.valid_until.and_utc(),
+            presence: self.presence,
+        };
+        let decided = decide(input.direction, input.side, &facts, input.recorded_at);
+        let (decision, overridden) = match input.override_reason {
+            Some(_) => decided.overridden(),
+            None => (decided, None),
+        };
+        if !matches!(decision, Decision::Admit(_)) {
+            return Judged {
+                decision,
+                overridden,
+                look_up_log: false,
+                earlier: Vec::new(),
+            };
+        }
+        let earlier = self.crossings.clone();
+        let entering = input.direction == Direction::Entry;
+        self.presence = if entering {
+            Presence::Inside { side: input.side }
+        } else {
+            Presence::Outside
+        };
+        self.moved = Some(Move {
+            inside: entering,
+            side: entering.then_some(input.side),
+            gate_id: entering.then(|| input.gate_id.clone()),
+            since: Stamp::from(input.scanned_at),
+        });
+        self.crossings
+            .push((input.gate_id.clone(), input.scanned_at));
+        Judged {
+            decision,
+            overridden,
+            look_up_log: self.crossed_before,
+            earlier,
+        }
+    }
+}
+
 /// A holder's presence as an admitted scan leaves it.
 #[derive(Debug, Clone)]
 struct Move {
@@ -390,61 +460,18 @@ pub fn record_all(
             Ok(permit_id) => holders.get_mut(permit_id),
             Err(_) => None,
         };
-        // Only a scan of a stored permit can be overridden: it has a holder to move.
-        let mut overridden = None;
-        let (permit, decision, look_up_log, earlier_in_batch) = match (&input.named_permit, holder)
-        {
-            (Err(reason), _) => (None, Decision::Deny(*reason), false, Vec::new()),
-            (Ok(_), None) => (
-                None,
-                Decision::Deny(DenyReason::UnknownPermit),
-                false,
-                Vec::new(),
-            ),
-            (Ok(_), Some(holder)) => {
-                let facts = PermitFacts {
-                    status: PermitStatus::parse(&holder.permit.status)
-                        .unwrap_or(PermitStatus::Revoked),
-                    valid_from: holder.permit.valid_from.and_utc(),
-                    valid_until: holder.permit.valid_until.and_utc(),
-                    presence: holder.presence,
-                };
-                let decided = decide(input.direction, input.side, &facts, input.recorded_at);
-                let decision = match input.override_reason {
-                    Some(_) => {
-                        let (decision, denied_for) = decided.overridden();
-                        overridden = denied_for;
-                        decision
-                    }
-                    None => decided,
-                };
-                let admitted = matches!(decision, Decision::Admit(_));
-                let earlier = if admitted {
-                    holder.crossings.clone()
-                } else {
-                    Vec::new()
-                };
-                let look_up_log = admitted && holder.crossed_before;
-                if admitted {
-                    let entering = input.direction == Direction::Entry;
-                    holder.presence = if entering {
-                        Presence::Inside { side: input.side }
-                    } else {
-                        Presence::Outside
-                    };
-                    holder.moved = Some(Move {
-                        inside: entering,
-                        side: entering.then_some(input.side),
-                        gate_id: entering.then(|| input.gate_id.clone()),
-                        since: Stamp::from(input.scanned_at),
-                    });
-                    holder
-                        .crossings
-                        .push((input.gate_id.clone(), input.scanned_at));
-                }
-                (Some(holder.permit.clone()), decision, look_up_log, earlier)
-            }
+        // Only a scan of a stored permit can be judged (and overridden): it has a holder to move.
+        let (permit, judged) = match (&input.named_permit, holder) {
+            (Err(reason), _) => (None, Judged::denied(*reason)),
+            (Ok(_), None) => (None, Judged::denied(DenyReason::UnknownPermit)),
+            (Ok(_), Some(holder)) => (Some(holder.permit.clone()), holder.judge(input)),
         };
+        let Judged {
+            decision,
+            overridden,
+            look_up_log,
+            earlier: earlier_in_batch,
+        } = judged;
         let flags = row_flags(&decision, input.late);
         let record = ScanRecord {
             scan_id: input.id.clone(),
