@@ -117,8 +117,14 @@ fn main() {
         .checked_sub_days(Days::new(args.years * 365))
         .expect("date");
     let first_instant = Utc.from_utc_datetime(&start.and_hms_opt(0, 0, 0).expect("midnight"));
-    keys::ensure_active(&mut conn, &ring, first_instant.naive_utc()).expect("signing key");
-    let key = keys::active_signing_key(&mut conn, &ring).expect("key");
+    keys::ensure_active(
+        &mut conn,
+        &ring,
+        first_instant.naive_utc(),
+        keys::KeyUse::Permit,
+    )
+    .expect("signing key");
+    let key = keys::active_signing_key(&mut conn, &ring, keys::KeyUse::Permit).expect("key");
     // A bulk load: durability per row is not the point here, and the daily counts come after.
     conn.batch_execute("PRAGMA synchronous = OFF; DELETE FROM stats_zones;")
         .expect("pragmas");

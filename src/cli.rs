@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::crypto::permit_token;
 use crate::crypto::seal::KeyEncryptionKey;
 use crate::crypto::signing_key::{JwkSet, PublicKey};
+use crate::db::keys::KeyUse;
 use crate::db::{keys, Store};
 use crate::domain::staff::NewAccountInput;
 use crate::http::Server;
@@ -84,10 +85,15 @@ pub enum UserCommand {
 pub enum KeysCommand {
     /// Make a new signing key the active one; older keys stay published while their permits can be
     /// valid. With --staff: make a new staff access-token key instead (every staff token ends).
+    /// With --bundle: make a new gate-bundle signing key (older ones stay published while their
+    /// bundles may be decided from).
     Rotate {
         /// Replace the staff access-token key, not the permit-signing key.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "bundle")]
         staff: bool,
+        /// Replace the gate-bundle signing key, not the permit-signing key.
+        #[arg(long)]
+        bundle: bool,
     },
     /// Re-seal every stored key under a new key-encryption key, read from standard input (one
     /// line); the configured one must open them. Updates DATA_DIR/key-encryption.key when that is
@@ -127,8 +133,11 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
-        Command::Keys(KeysCommand::Rotate { staff: false }) => rotate_keys(&config),
-        Command::Keys(KeysCommand::Rotate { staff: true }) => rotate_staff_key(&config),
+        Command::Keys(KeysCommand::Rotate {
+            staff: false,
+            bundle,
+        }) => rotate_keys(&config, bundle),
+        Command::Keys(KeysCommand::Rotate { staff: true, .. }) => rotate_staff_key(&config),
         Command::Keys(KeysCommand::Reseal) => reseal_keys(&config),
         Command::Keys(KeysCommand::NewKek) => new_kek(),
         Command::User(UserCommand::Add {
@@ -203,14 +212,24 @@ fn describe(error: &app::Error) -> String {
     }
 }
 
-fn rotate_keys(config: &Config) -> Result<(), String> {
-    let rotated = run_use_case(config, async |core| app::keys::rotate(core).await)?;
+fn rotate_keys(config: &Config, bundle: bool) -> Result<(), String> {
+    let purpose = if bundle {
+        KeyUse::Bundle
+    } else {
+        KeyUse::Permit
+    };
+    let rotated = run_use_case(config, async |core| app::keys::rotate(core, purpose).await)?;
+    let (what, signed) = if bundle {
+        ("bundle-signing key", "bundles")
+    } else {
+        ("signing key", "permits")
+    };
     match rotated.old {
         Some(old) => println!(
-            "active signing key is now {} (was {old}, still published while its permits can be valid)",
+            "active {what} is now {} (was {old}, still published while its {signed} can be valid)",
             rotated.new
         ),
-        None => println!("active signing key is now {}", rotated.new),
+        None => println!("active {what} is now {}", rotated.new),
     }
     Ok(())
 }

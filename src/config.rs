@@ -52,6 +52,14 @@ pub struct RawSettings {
     pub scan_max_age_hours: u32,
     /// How far a scan's `scanned_at` may lie ahead of the server's clock, seconds.
     pub scan_max_ahead_secs: u32,
+    /// How far an offline scan's `scanned_at` may lie behind the server's clock, days.
+    pub offline_max_age_days: u32,
+    /// How long after it is issued a gate bundle is fresh (the device should fetch a new one), seconds.
+    pub bundle_fresh_secs: u32,
+    /// How long after it is issued a gate bundle may still be decided from, seconds.
+    pub bundle_valid_secs: u32,
+    /// Largest body of an offline upload (`POST /api/v1/scans/batch`), bytes.
+    pub batch_body_limit_bytes: usize,
     /// Comma-separated IANA time zones whose daily counts are kept pre-aggregated (besides `zone_tz`).
     pub stats_time_zones: String,
     /// Comma-separated addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed.
@@ -108,6 +116,10 @@ impl Default for RawSettings {
             login_block_secs: 900,
             scan_max_age_hours: 72,
             scan_max_ahead_secs: 300,
+            offline_max_age_days: 30,
+            bundle_fresh_secs: 900,
+            bundle_valid_secs: 86_400,
+            batch_body_limit_bytes: 1024 * 1024,
             stats_time_zones: "Asia/Shanghai,Asia/Almaty,UTC".into(),
             trusted_proxies: String::new(),
             max_concurrent_hashes: 0,
@@ -219,6 +231,14 @@ pub struct Config {
     pub scan_max_age: chrono::Duration,
     /// Furthest accepted `scanned_at`, ahead of now.
     pub scan_max_ahead: chrono::Duration,
+    /// Oldest accepted `scanned_at` of an offline scan, behind now.
+    pub offline_max_age: chrono::Duration,
+    /// A bundle is fresh this long after it is issued.
+    pub bundle_fresh: chrono::Duration,
+    /// A bundle may be decided from this long after it is issued.
+    pub bundle_valid: chrono::Duration,
+    /// Largest offline upload body.
+    pub batch_body_limit_bytes: usize,
     /// Time zones with pre-aggregated daily counts (`zone_tz` first).
     pub stats_time_zones: Vec<Tz>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
@@ -394,6 +414,30 @@ impl Config {
             raw.scan_max_ahead_secs,
             0..=3600,
         )?;
+        let offline_max_age = in_range(
+            "OFFLINE_MAX_AGE_DAYS",
+            "offline_max_age_days",
+            raw.offline_max_age_days,
+            1..=366,
+        )?;
+        let bundle_valid = in_range(
+            "BUNDLE_VALID_SECS",
+            "bundle_valid_secs",
+            raw.bundle_valid_secs,
+            60..=7 * 86_400,
+        )?;
+        let bundle_fresh = in_range(
+            "BUNDLE_FRESH_SECS",
+            "bundle_fresh_secs",
+            raw.bundle_fresh_secs,
+            10..=bundle_valid,
+        )?;
+        if !(64 * 1024..=64 * 1024 * 1024).contains(&raw.batch_body_limit_bytes) {
+            return Err(ConfigError(format!(
+                "BORDERPASS_BATCH_BODY_LIMIT_BYTES (batch_body_limit_bytes) = {} must be between 65536 and 67108864",
+                raw.batch_body_limit_bytes
+            )));
+        }
         let mut stats_time_zones = vec![zone_tz];
         for name in raw
             .stats_time_zones
@@ -516,6 +560,10 @@ impl Config {
             login_block: chrono::Duration::seconds(i64::from(login_block)),
             scan_max_age: chrono::Duration::hours(i64::from(scan_max_age)),
             scan_max_ahead: chrono::Duration::seconds(i64::from(scan_max_ahead)),
+            offline_max_age: chrono::Duration::days(i64::from(offline_max_age)),
+            bundle_fresh: chrono::Duration::seconds(i64::from(bundle_fresh)),
+            bundle_valid: chrono::Duration::seconds(i64::from(bundle_valid)),
+            batch_body_limit_bytes: raw.batch_body_limit_bytes,
             bind,
             data_dir: raw.data_dir,
             database,

@@ -30,6 +30,9 @@ pub enum Conflict {
     /// The scan's nonce was used for a different scan.
     #[error("This nonce was already used for a different scan.")]
     NonceReused,
+    /// The conflict was resolved before (by an administrator, or explained by a later upload).
+    #[error("This conflict was resolved before.")]
+    ConflictResolved,
 }
 
 /// Why the caller is not known as staff.

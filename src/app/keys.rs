@@ -4,18 +4,25 @@ use std::time::Duration;
 
 use crate::crypto::seal::KeyEncryptionKey;
 use crate::crypto::signing_key::PublicKey;
+use crate::db::keys::KeyUse;
 use crate::db::{keys, stats, DbConnection};
 use crate::domain::violation::{Violation, ViolationCode};
 
 use super::{Core, Error};
 
-/// The public keys that verify permit tokens: the active one and every retired one whose permits
-/// may still be valid.
+/// The public keys of the JWKS: those that verify permit tokens (the active one and every retired
+/// one whose permits may still be valid), then those that verify gate bundles (the active one and
+/// every retired one whose bundles may still be decided from).
 pub async fn published(core: &Core) -> Result<Vec<PublicKey>, Error> {
     let now = core.clock.now().naive_utc();
+    let bundle_valid = core.config.bundle_valid;
     Ok(core
         .store
-        .read(move |conn| Ok(keys::published(conn, now)?))
+        .read(move |conn| {
+            let mut keys = keys::published(conn, now)?;
+            keys.extend(keys::published_bundle_keys(conn, now, bundle_valid)?);
+            Ok(keys)
+        })
         .await?)
 }
 
@@ -28,15 +35,24 @@ pub struct Rotated {
     pub new: String,
 }
 
-/// Makes a new signing key the active one (the command line's `keys rotate`).
-pub async fn rotate(core: &Core) -> Result<Rotated, Error> {
+/// Makes a new signing key of `purpose` the active one (the command line's `keys rotate`, and
+/// `keys rotate --bundle`); the gate bundle's version moves (its keys changed, or its signer).
+pub async fn rotate(core: &Core, purpose: KeyUse) -> Result<Rotated, Error> {
     let keys = core.keys.clone();
     let now = core.clock.now().naive_utc();
     let (old, new) = core
         .store
-        .write(move |conn| Ok(keys::rotate(conn, &keys, now)))
+        .write(move |tx| {
+            let (conn, pending) = tx.parts();
+            let rotated = keys::rotate(conn, &keys, now, purpose);
+            if rotated.is_ok() {
+                pending.note_bundle_keys_changed();
+            }
+            Ok(rotated)
+        })
         .await?
         .map_err(Error::internal)?;
+    tracing::info!(purpose = purpose.as_str(), kid = %new, "signing key rotated");
     Ok(Rotated { old, new })
 }
 
@@ -48,12 +64,16 @@ pub fn prepare(core: &Core, conn: &mut DbConnection) -> Result<(), Error> {
         Error::internal(format!(
             "the {what} does not open with the configured key-encryption key \
              (BORDERPASS_KEY_ENCRYPTION_KEY, or DATA_DIR/key-encryption.key): configure the key \
-             it was sealed with, or recover as docs/operations.md says (`borderpass keys rotate` \
-             and `borderpass keys rotate --staff`)"
+             it was sealed with, or recover as docs/operations.md says (`borderpass keys rotate`, \
+             `borderpass keys rotate --bundle` and `borderpass keys rotate --staff`)"
         ))
     };
-    keys::ensure_active(conn, &core.keys, now).map_err(|e| match e {
+    keys::ensure_active(conn, &core.keys, now, KeyUse::Permit).map_err(|e| match e {
         keys::KeyStoreError::KeyRing(_) => sealed_elsewhere("active signing key"),
+        other => Error::internal(other),
+    })?;
+    keys::ensure_active(conn, &core.keys, now, KeyUse::Bundle).map_err(|e| match e {
+        keys::KeyStoreError::KeyRing(_) => sealed_elsewhere("active bundle-signing key"),
         other => Error::internal(other),
     })?;
     keys::ensure_session_key(conn, &core.keys, now).map_err(|e| match e {

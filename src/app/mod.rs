@@ -2,6 +2,8 @@
 //! by the JSON API, the pages and the command line. Each takes the [`Core`] and typed input.
 
 pub mod backup;
+pub mod bundles;
+pub mod conflicts;
 pub mod devices;
 pub mod error;
 pub mod gates;

@@ -117,11 +117,13 @@ fn sign(
     keys: &KeyRing,
     mut row: PermitRow,
 ) -> Result<PermitRow, SignError> {
-    let key = keys::active_signing_key(conn, keys).map_err(|e| match e {
-        KeyStoreError::Db(e) => SignError::Db(e),
-        KeyStoreError::NoActiveKey => SignError::Refused(Error::Unavailable(e.into())),
-        other => SignError::Refused(Error::internal(other)),
-    })?;
+    let key = keys::active_signing_key(conn, keys, crate::db::keys::KeyUse::Permit).map_err(
+        |e| match e {
+            KeyStoreError::Db(e) => SignError::Db(e),
+            KeyStoreError::NoActiveKey => SignError::Refused(Error::Unavailable(e.into())),
+            other => SignError::Refused(Error::internal(other)),
+        },
+    )?;
     let claims = PermitClaims {
         sub: row.id.clone(),
         nbf: row.valid_from.and_utc().timestamp(),
@@ -191,7 +193,15 @@ pub async fn revoke(
     let key = id.to_string();
     let outcome = core
         .store
-        .write(move |conn| Ok(permits::revoke(conn, &key, reason.as_str(), now)?))
+        .write(move |tx| {
+            let (conn, pending) = tx.parts();
+            let outcome = permits::revoke(conn, &key, reason.as_str(), now)?;
+            if let Revocation::Revoked(_) = outcome {
+                // Gate bundles list revoked permits.
+                pending.note_bundle_changes([key.clone()]);
+            }
+            Ok(outcome)
+        })
         .await?;
     match outcome {
         Revocation::Revoked(row) => {

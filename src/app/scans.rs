@@ -3,12 +3,17 @@
 use sha2::{Digest, Sha256};
 
 use crate::crypto::permit_token;
-use crate::db::scans::{NewScan, ScanItem, ScanOutcome, ScanRecord};
+use crate::db::scans::{AccessCheck, NewScan, OfflineFacts, ScanItem, ScanOutcome, ScanRecord};
 use crate::db::{keys, staff};
 use crate::domain::crossing::DenyReason;
-use crate::domain::scan::{is_late, ScanClockLimits, ScanInput, ScanRequest};
+use crate::domain::scan::{
+    is_late, OfflineScan, OfflineScanInput, ScanClockLimits, ScanInput, ScanRequest,
+    MAX_BATCH_ITEMS,
+};
+use crate::domain::violation::{Violation, ViolationCode};
 use crate::metrics::{GateLabels, ScanLabels};
 
+use super::devices::GateCaller;
 use super::staff::{account_staff, StaffIdentity};
 use super::{gates, Conflict, Core, Error};
 
@@ -38,15 +43,7 @@ pub async fn record(
         max_ahead: core.config.scan_max_ahead,
     };
     let request = ScanRequest::parse(input, gate, now, limits)?;
-    let fingerprint = crate::crypto::b64url(&Sha256::digest(
-        format!(
-            "{}|{}|{}",
-            request.token,
-            request.gate.id,
-            request.direction.as_str()
-        )
-        .as_bytes(),
-    ));
+    let fingerprint = fingerprint(&request);
     let scan = NewScan {
         id: uuid::Uuid::now_v7().to_string(),
         nonce: request.nonce.hyphenated().to_string(),
@@ -60,6 +57,8 @@ pub async fn record(
         named_permit: authenticate_token(core, &request.token).await?,
         late: is_late(request.scanned_at, now),
         override_reason: request.override_reason.clone(),
+        offline: None,
+        device_id: None,
     };
     let gate_id = request.gate.id;
     let generation = identity.generation;
@@ -115,6 +114,207 @@ pub async fn record(
         "scan"
     );
     Ok(scanned)
+}
+
+/// What a reused nonce must match: the token, the gate and the direction.
+fn fingerprint(request: &ScanRequest) -> String {
+    crate::crypto::b64url(&Sha256::digest(
+        format!(
+            "{}|{}|{}",
+            request.token,
+            request.gate.id,
+            request.direction.as_str()
+        )
+        .as_bytes(),
+    ))
+}
+
+/// What became of one scan of an offline upload.
+#[derive(Debug, Clone)]
+pub enum Uploaded {
+    /// Logged now, or logged before (`replayed`).
+    Logged(Box<Scanned>),
+    /// Not logged: its problems.
+    Rejected {
+        /// The nonce the item gave, if it could be read.
+        nonce: Option<String>,
+        /// Every problem found.
+        errors: Vec<Violation>,
+    },
+}
+
+/// An item of an offline upload: read into fields, or refused for its shape.
+pub type UploadItem = Result<OfflineScanInput, Vec<Violation>>;
+
+/// Logs scans a gate made offline (1 to [`MAX_BATCH_ITEMS`]), uploaded by a device of the gate,
+/// by staff of the gate or by an administrator. What the gate decided is what happened
+/// (see [`crate::db::scans::record_all`]); an item with bad fields, of another gate, by an
+/// officer who may not scan there, or reusing a nonce for another scan is rejected alone. The
+/// scans are decided in `scanned_at` order, in one write; the results come in the items' order.
+pub async fn upload(
+    core: &Core,
+    caller: &GateCaller,
+    items: Vec<UploadItem>,
+) -> Result<Vec<Uploaded>, Error> {
+    if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
+        return Err(Error::Invalid(vec![Violation::new(
+            "scans",
+            ViolationCode::InvalidLength,
+            format!("an upload holds 1 to {MAX_BATCH_ITEMS} scans"),
+        )]));
+    }
+    let now = core.clock.now();
+    let limits = ScanClockLimits {
+        max_age: core.config.offline_max_age,
+        max_ahead: core.config.scan_max_ahead,
+    };
+    let (device_id, uploader) = match caller {
+        GateCaller::Device(device) => (Some(device.id.clone()), None),
+        GateCaller::Staff(staff) => (None, Some(staff.username.clone())),
+    };
+    let mut results: Vec<Option<Uploaded>> = vec![None; items.len()];
+    let mut accepted: Vec<(usize, ScanItem)> = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let input = match item {
+            Ok(input) => input,
+            Err(errors) => {
+                results[i] = Some(Uploaded::Rejected {
+                    nonce: None,
+                    errors,
+                });
+                continue;
+            }
+        };
+        let nonce = input.scan.nonce.clone();
+        let gate = gates::lookup(core, input.scan.gate_id.as_deref()).await?;
+        let parsed =
+            OfflineScan::parse(input, gate, now, limits, uploader.is_none()).and_then(|offline| {
+                match caller.require_gate(&offline.scan.gate.id) {
+                    Ok(()) => Ok(offline),
+                    Err(refusal) => Err(vec![Violation::new(
+                        "gate_id",
+                        ViolationCode::NotAllowed,
+                        refusal.to_string(),
+                    )]),
+                }
+            });
+        let offline = match parsed {
+            Ok(offline) => offline,
+            Err(errors) => {
+                results[i] = Some(Uploaded::Rejected { nonce, errors });
+                continue;
+            }
+        };
+        let Some(officer) = offline.officer.clone().or_else(|| uploader.clone()) else {
+            // `OfflineScan::parse` requires an officer of a device's items.
+            results[i] = Some(Uploaded::Rejected {
+                nonce,
+                errors: vec![Violation::new(
+                    "officer",
+                    ViolationCode::Required,
+                    "required",
+                )],
+            });
+            continue;
+        };
+        let request = offline.scan;
+        let gate_id = request.gate.id.clone();
+        let scan = NewScan {
+            id: uuid::Uuid::now_v7().to_string(),
+            nonce: request.nonce.hyphenated().to_string(),
+            fingerprint: fingerprint(&request),
+            gate_id: request.gate.id.to_string(),
+            side: request.gate.side,
+            direction: request.direction,
+            officer: officer.to_string(),
+            scanned_at: request.scanned_at,
+            recorded_at: now,
+            named_permit: authenticate_token(core, &request.token).await?,
+            late: false,
+            override_reason: None,
+            offline: Some(OfflineFacts {
+                device_decision: offline.device_decision,
+                device_reason: offline.device_reason,
+                bundle_version: offline.bundle_version,
+            }),
+            device_id: device_id.clone(),
+        };
+        // The named officer must be an enabled officer or supervisor of the gate (or an
+        // administrator), as the write reads the account.
+        let may_scan: AccessCheck = Box::new(move |access| {
+            access.is_some_and(|a| {
+                let generation = a.token_generation;
+                matches!(a.clone().into_staff(generation), Ok(Some(staff)) if staff.require_gate(&gate_id).is_ok())
+            })
+        });
+        accepted.push((i, ScanItem { scan, may_scan }));
+    }
+    // Decided in the order the gate made them.
+    accepted.sort_by_key(|(_, item)| item.scan.scanned_at);
+    let (order, batch): (Vec<usize>, Vec<ScanItem>) = accepted.into_iter().unzip();
+    let officers: Vec<(String, String)> = batch
+        .iter()
+        .map(|item| (item.scan.officer.clone(), item.scan.gate_id.clone()))
+        .collect();
+    let outcomes = if batch.is_empty() {
+        Vec::new()
+    } else {
+        core.store.record_scans(batch).await?
+    };
+    let (mut logged, mut conflicts) = (0_usize, 0_usize);
+    for ((i, outcome), (officer, gate_id)) in order.into_iter().zip(outcomes).zip(officers) {
+        let nonce = match &outcome {
+            ScanOutcome::Recorded(r) | ScanOutcome::Replayed { record: r, .. } => {
+                Some(r.nonce.clone())
+            }
+            ScanOutcome::Refused(_) => None,
+        };
+        results[i] = Some(match outcome {
+            ScanOutcome::Recorded(record) => {
+                count(core, &record);
+                logged += 1;
+                conflicts += usize::from(record.conflict.is_some());
+                Uploaded::Logged(Box::new(Scanned {
+                    record,
+                    replayed: false,
+                }))
+            }
+            ScanOutcome::Replayed {
+                record,
+                same_scan: true,
+            } => Uploaded::Logged(Box::new(Scanned {
+                record,
+                replayed: true,
+            })),
+            ScanOutcome::Replayed {
+                same_scan: false, ..
+            } => Uploaded::Rejected {
+                nonce,
+                errors: vec![Violation::new(
+                    "nonce",
+                    ViolationCode::NonceReused,
+                    Conflict::NonceReused.to_string(),
+                )],
+            },
+            ScanOutcome::Refused(_) => Uploaded::Rejected {
+                nonce,
+                errors: vec![Violation::new(
+                    "officer",
+                    ViolationCode::NotAllowed,
+                    format!("{officer} is not an enabled officer or supervisor of gate {gate_id}"),
+                )],
+            },
+        });
+    }
+    let results: Vec<Uploaded> = results.into_iter().flatten().collect();
+    tracing::info!(
+        device_id = device_id.as_deref().unwrap_or(""),
+        scans = results.len(),
+        logged,
+        conflicts,
+        "offline upload"
+    );
+    Ok(results)
 }
 
 /// The write refused a scan its account's check passes when asked again (it cannot: the check is

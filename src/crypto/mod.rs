@@ -1,6 +1,7 @@
 //! Cryptography: sealing key material, Ed25519 signing keys, permit tokens, access codes.
 
 pub mod access_code;
+pub mod gate_bundle;
 pub mod keyring;
 pub mod password;
 pub mod permit_token;

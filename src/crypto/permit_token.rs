@@ -107,6 +107,14 @@ pub fn kid_of(token: &str) -> Result<String, TokenRejection> {
     if header.alg != Algorithm::EdDSA {
         return Err(TokenRejection::BadSignature);
     }
+    // A permit token has no `typ`: anything typed otherwise (a gate bundle) is not one.
+    if header
+        .typ
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case("JWT"))
+    {
+        return Err(TokenRejection::Malformed);
+    }
     header.kid.ok_or(TokenRejection::UnknownKey)
 }
 

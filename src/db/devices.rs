@@ -59,3 +59,21 @@ pub fn revoke(
         .get_result(conn)
         .optional()
 }
+
+/// The device whose token hashes to `token_hash`, revoked or not.
+pub fn by_token_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<DeviceRow>> {
+    devices::table
+        .filter(devices::token_hash.eq(token_hash))
+        .select(DeviceRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Notes that device `id` was seen at `now` (a revoked device is left as it is).
+pub fn touch(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(devices::table.find(id))
+        .filter(devices::revoked_at.is_null())
+        .set(devices::last_seen_at.eq(Some(now)))
+        .execute(conn)
+        .map(drop)
+}

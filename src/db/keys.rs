@@ -27,6 +27,28 @@ pub struct StoredKey {
     pub created_at: NaiveDateTime,
     /// When it stopped signing.
     pub retired_at: Option<NaiveDateTime>,
+    /// `permit` or `bundle`: what it signs.
+    pub purpose: String,
+}
+
+/// What a signing key signs. A key signs one kind of thing only, so a gate bundle never verifies
+/// as a permit token, nor a permit token as a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUse {
+    /// Permit tokens (the active one has `active_slot` 1).
+    Permit,
+    /// Gate bundles (the active one is the bundle key not retired).
+    Bundle,
+}
+
+impl KeyUse {
+    /// The stored `purpose`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Permit => "permit",
+            Self::Bundle => "bundle",
+        }
+    }
 }
 
 /// Why the key store failed.
@@ -61,39 +83,49 @@ impl From<KeyError> for KeyStoreError {
 fn new_stored_key(
     ring: &KeyRing,
     now: NaiveDateTime,
+    purpose: KeyUse,
 ) -> Result<(StoredKey, PermitSigningKey), KeyStoreError> {
     let key = PermitSigningKey::generate()?;
     let stored = StoredKey {
         kid: key.kid().to_owned(),
         public_key: key.public_key().x_b64(),
         sealed_private_key: ring.kek().seal(key.seed())?,
-        active_slot: Some(1),
+        active_slot: (purpose == KeyUse::Permit).then_some(1),
         created_at: now,
         retired_at: None,
+        purpose: purpose.as_str().to_owned(),
     };
     Ok((stored, key))
 }
 
-/// The active key's row, if any.
-pub fn active(conn: &mut DbConnection) -> QueryResult<Option<StoredKey>> {
-    signing_keys::table
-        .filter(signing_keys::active_slot.eq(1))
+/// The active key's row of `purpose`, if any.
+pub fn active(conn: &mut DbConnection, purpose: KeyUse) -> QueryResult<Option<StoredKey>> {
+    let query = signing_keys::table
         .select(StoredKey::as_select())
-        .get_result(conn)
-        .optional()
+        .into_boxed();
+    match purpose {
+        KeyUse::Permit => query.filter(signing_keys::active_slot.eq(1)),
+        KeyUse::Bundle => query
+            .filter(signing_keys::purpose.eq(KeyUse::Bundle.as_str()))
+            .filter(signing_keys::retired_at.is_null()),
+    }
+    .get_result(conn)
+    .optional()
 }
 
-/// Makes sure an active key exists; instances starting together agree on one (the unique active slot).
+/// Makes sure an active key of `purpose` exists; instances starting together agree on one (a
+/// unique index allows one).
 pub fn ensure_active(
     conn: &mut DbConnection,
     ring: &KeyRing,
     now: NaiveDateTime,
+    purpose: KeyUse,
 ) -> Result<String, KeyStoreError> {
-    if let Some(key) = active(conn)? {
+    if let Some(key) = active(conn, purpose)? {
         ring.signing_key(&key.kid, &key.sealed_private_key)?;
         return Ok(key.kid);
     }
-    let (stored, _) = new_stored_key(ring, now)?;
+    let (stored, _) = new_stored_key(ring, now, purpose)?;
     match diesel::insert_into(signing_keys::table)
         .values(&stored)
         .execute(conn)
@@ -104,7 +136,7 @@ pub fn ensure_active(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
         )) => {
-            let key = active(conn)?.ok_or(KeyStoreError::NoActiveKey)?;
+            let key = active(conn, purpose)?.ok_or(KeyStoreError::NoActiveKey)?;
             ring.signing_key(&key.kid, &key.sealed_private_key)?;
             Ok(key.kid)
         }
@@ -112,21 +144,27 @@ pub fn ensure_active(
     }
 }
 
-/// Retires the active key and makes a new one active, in one transaction; returns (old, new) kids.
+/// Retires the active key of `purpose` and makes a new one active, in one transaction; returns
+/// (old, new) kids.
 pub fn rotate(
     conn: &mut DbConnection,
     ring: &KeyRing,
     now: NaiveDateTime,
+    purpose: KeyUse,
 ) -> Result<(Option<String>, String), KeyStoreError> {
-    let (stored, _) = new_stored_key(ring, now)?;
+    let (stored, _) = new_stored_key(ring, now, purpose)?;
     conn.transaction(|c| {
-        let old = active(c)?.map(|k| k.kid);
-        diesel::update(signing_keys::table.filter(signing_keys::active_slot.eq(1)))
-            .set((
-                signing_keys::active_slot.eq(None::<i32>),
-                signing_keys::retired_at.eq(Some(now)),
-            ))
-            .execute(c)?;
+        let old = active(c, purpose)?.map(|k| k.kid);
+        diesel::update(
+            signing_keys::table
+                .filter(signing_keys::purpose.eq(purpose.as_str()))
+                .filter(signing_keys::retired_at.is_null()),
+        )
+        .set((
+            signing_keys::active_slot.eq(None::<i32>),
+            signing_keys::retired_at.eq(Some(now)),
+        ))
+        .execute(c)?;
         diesel::insert_into(signing_keys::table)
             .values(&stored)
             .execute(c)?;
@@ -134,12 +172,13 @@ pub fn rotate(
     })
 }
 
-/// The active signing key, opened.
+/// The active signing key of `purpose`, opened.
 pub fn active_signing_key(
     conn: &mut DbConnection,
     ring: &KeyRing,
+    purpose: KeyUse,
 ) -> Result<Arc<PermitSigningKey>, KeyStoreError> {
-    let key = active(conn)?.ok_or(KeyStoreError::NoActiveKey)?;
+    let key = active(conn, purpose)?.ok_or(KeyStoreError::NoActiveKey)?;
     Ok(ring.signing_key(&key.kid, &key.sealed_private_key)?)
 }
 
@@ -151,6 +190,7 @@ pub fn published(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec
             .filter(permits::valid_until.gt(now)),
     );
     let rows: Vec<(String, String)> = signing_keys::table
+        .filter(signing_keys::purpose.eq(KeyUse::Permit.as_str()))
         .filter(signing_keys::retired_at.is_null().or(still_needed))
         .order(signing_keys::created_at.desc())
         .select((signing_keys::kid, signing_keys::public_key))
@@ -161,10 +201,34 @@ pub fn published(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec
         .collect())
 }
 
-/// Any key ever made with this `kid`, for verification.
+/// Bundle keys to publish at `now`: the active one, and retired ones while a bundle they signed
+/// may still be decided from (`valid_for` after it was issued).
+pub fn published_bundle_keys(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    valid_for: chrono::Duration,
+) -> QueryResult<Vec<PublicKey>> {
+    let rows: Vec<(String, String)> = signing_keys::table
+        .filter(signing_keys::purpose.eq(KeyUse::Bundle.as_str()))
+        .filter(
+            signing_keys::retired_at
+                .is_null()
+                .or(signing_keys::retired_at.gt(now - valid_for)),
+        )
+        .order(signing_keys::created_at.desc())
+        .select((signing_keys::kid, signing_keys::public_key))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kid, x)| PublicKey::from_x(&kid, &x))
+        .collect())
+}
+
+/// Any permit key ever made with this `kid`, for verifying a permit token (never a bundle key).
 pub fn public_key(conn: &mut DbConnection, kid: &str) -> QueryResult<Option<PublicKey>> {
     let row: Option<String> = signing_keys::table
         .filter(signing_keys::kid.eq(kid))
+        .filter(signing_keys::purpose.eq(KeyUse::Permit.as_str()))
         .select(signing_keys::public_key)
         .get_result(conn)
         .optional()?;

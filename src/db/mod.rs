@@ -20,6 +20,8 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+pub mod bundles;
+pub mod conflicts;
 pub mod devices;
 pub mod engine;
 pub mod gates;

@@ -5,16 +5,19 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::conflicts::{self, Explained, NewConflict};
 use super::engine::prepared;
 use super::engine::stamp::Stamp;
-use super::schema::{permits, presence, scans};
+use super::schema::{conflicts as conflicts_table, permits, presence, scans};
 use super::staff::StaffAccess;
 use super::stats::{Crossings, NearestAsk, PendingCounts};
 use super::DbConnection;
 use crate::domain::crossing::{
-    decide, Decision, DenyReason, Direction, Flag, PermitFacts, Presence, Side,
+    decide, presence_after, presence_rule, Decision, DenyReason, Direction, Flag, PermitFacts,
+    Presence, Side,
 };
 use crate::domain::permit::PermitStatus;
+use crate::domain::scan::GateDecision;
 use crate::domain::stats::ScanEvent;
 
 /// One scan, ready to be decided and logged.
@@ -44,6 +47,21 @@ pub struct NewScan {
     pub late: bool,
     /// A supervisor's or administrator's reason to admit the scan should the rules deny it.
     pub override_reason: Option<String>,
+    /// Made by a gate working offline: what it decided (judged at `scanned_at`, not recorded).
+    pub offline: Option<OfflineFacts>,
+    /// The gate device that uploaded it.
+    pub device_id: Option<String>,
+}
+
+/// What a gate working offline decided of a scan it uploads later.
+#[derive(Debug, Clone)]
+pub struct OfflineFacts {
+    /// Admit or deny.
+    pub device_decision: GateDecision,
+    /// Why it denied, when it said.
+    pub device_reason: Option<DenyReason>,
+    /// The bundle version it decided from.
+    pub bundle_version: Option<i64>,
 }
 
 /// What a scan reads of its permit: what the rules decide on and what the officer is shown
@@ -77,6 +95,30 @@ pub struct ScannedPermit {
     pub valid_from: Stamp,
     /// End of validity.
     pub valid_until: Stamp,
+    /// When revoked.
+    pub revoked_at: Option<Stamp>,
+}
+
+impl ScannedPermit {
+    /// Active or revoked at `at` (a permit revoked later was active then).
+    fn status_at(&self, at: DateTime<Utc>) -> PermitStatus {
+        let revoked = PermitStatus::parse(&self.status) != Some(PermitStatus::Active)
+            && self.revoked_at.is_none_or(|r| r.and_utc() <= at);
+        if revoked {
+            PermitStatus::Revoked
+        } else {
+            PermitStatus::Active
+        }
+    }
+}
+
+/// A conflict a scan opened.
+#[derive(Debug, Clone)]
+pub struct ConflictRef {
+    /// Conflict id.
+    pub id: String,
+    /// The rule broken.
+    pub kind: DenyReason,
 }
 
 /// A logged scan, as the answer shows it.
@@ -102,6 +144,8 @@ pub struct ScanRecord {
     pub overridden: Option<DenyReason>,
     /// The permit, with its status as it was at the scan, when the token named a stored one.
     pub permit: Option<ScannedPermit>,
+    /// The conflict this scan opened, if it did.
+    pub conflict: Option<ConflictRef>,
 }
 
 /// What recording a scan did.
@@ -159,18 +203,28 @@ fn stored_flags(flags: &str) -> Vec<Flag> {
 fn stored_decision(decision: &str, reason: Option<&str>, flags: &[Flag]) -> Option<Decision> {
     match decision {
         "admit" => Some(Decision::Admit(
-            flags.iter().copied().filter(|f| *f != Flag::Late).collect(),
+            flags
+                .iter()
+                .copied()
+                .filter(|f| f.is_decision_flag())
+                .collect(),
         )),
         "deny" => reason.and_then(DenyReason::parse).map(Decision::Deny),
         _ => None,
     }
 }
 
-/// Every flag of a log row: the decision's, then `late`.
-fn row_flags(decision: &Decision, late: bool) -> Vec<Flag> {
+/// Every flag of a log row: the decision's, then `late`, `offline`, `conflict`.
+fn row_flags(decision: &Decision, input: &NewScan, conflict: bool) -> Vec<Flag> {
     let mut flags = decision.flags().to_vec();
-    if late {
+    if input.late {
         flags.push(Flag::Late);
+    }
+    if input.offline.is_some() {
+        flags.push(Flag::Offline);
+    }
+    if conflict {
+        flags.push(Flag::Conflict);
     }
     flags
 }
@@ -211,7 +265,14 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
             format!("stored direction {:?}", seen.direction).into(),
         )
     })?;
+    let conflict = conflicts_table::table
+        .filter(conflicts_table::scan_id.eq(&seen.id))
+        .select((conflicts_table::id, conflicts_table::kind))
+        .first::<(String, String)>(conn)
+        .optional()?
+        .and_then(|(id, kind)| DenyReason::parse(&kind).map(|kind| ConflictRef { id, kind }));
     let record = ScanRecord {
+        conflict,
         scan_id: seen.id,
         nonce: seen.nonce,
         gate_id: seen.gate_id,
@@ -252,15 +313,39 @@ impl std::fmt::Debug for ScanItem {
     }
 }
 
+/// An admitted crossing of a permit, as a batch of scans sees it.
+#[derive(Debug, Clone)]
+struct Crossing {
+    /// Its log row (`None` for the latest crossing as the presence row tells it).
+    scan_id: Option<String>,
+    direction: Direction,
+    /// The gate's side (`None` only for an exit told by the presence row).
+    side: Option<Side>,
+    gate_id: String,
+    at: DateTime<Utc>,
+}
+
+impl Crossing {
+    /// Where it left the holder.
+    fn leaves(&self) -> Presence {
+        match (self.direction, self.side) {
+            (Direction::Entry, Some(side)) => Presence::Inside { side },
+            _ => Presence::Outside,
+        }
+    }
+}
+
 /// A permit as a batch of scans sees it: read (and on PostgreSQL locked) once, then moved by each
 /// admitted scan of the batch in turn.
 struct Holder {
     permit: ScannedPermit,
     presence: Presence,
-    /// The permit had an admitted scan in the log before the batch.
-    crossed_before: bool,
-    /// The batch's admitted scans of the permit so far `(gate, instant)`.
-    crossings: Crossings,
+    /// An open conflict is about the holder's crossings (they may leave through either side).
+    disputed: bool,
+    /// The latest admitted crossing in the log before the batch, as its presence row tells it.
+    logged_latest: Option<Crossing>,
+    /// The batch's admitted scans of the permit so far.
+    batch: Vec<Crossing>,
     /// Where the batch leaves the holder, if it moved them.
     moved: Option<Move>,
 }
@@ -274,30 +359,48 @@ struct Judged {
     look_up_log: bool,
     /// The batch's admitted scans of the permit before this one (for an admitted scan).
     earlier: Crossings,
+    /// Admitted offline against a rule: the rule, and the crossing it contradicts.
+    conflict: Option<(DenyReason, Option<String>)>,
+    /// Admitted offline before a crossing whose conflicts it may explain: that crossing's scan.
+    explains: Option<String>,
 }
 
 impl Judged {
     /// A scan denied before any holder is looked at.
     fn denied(reason: DenyReason) -> Self {
+        Self::decided(Decision::Deny(reason))
+    }
+
+    /// `decision`, moving nobody.
+    fn decided(decision: Decision) -> Self {
         Self {
-            decision: Decision::Deny(reason),
+            decision,
             overridden: None,
             look_up_log: false,
             earlier: Vec::new(),
+            conflict: None,
+            explains: None,
+        }
+    }
+
+    /// An offline scan of no stored permit (or of a token that is not authentic): what the gate
+    /// decided, a conflict of the token's fault if it admitted.
+    fn offline_without_holder(reason: DenyReason, offline: &OfflineFacts) -> Self {
+        match offline.device_decision {
+            GateDecision::Deny => Self::denied(offline.device_reason.unwrap_or(reason)),
+            GateDecision::Admit => Self {
+                conflict: reason.conflict_kind().map(|kind| (kind, None)),
+                ..Self::decided(Decision::Admit(Vec::new()))
+            },
         }
     }
 }
 
 impl Holder {
-    /// Decides `input` against the holder as the batch has left them (an override admitting what
-    /// the rules deny), and moves them if it is admitted.
+    /// Decides an online scan against the holder as the batch has left them, at the moment it is
+    /// recorded (an override admitting what the rules deny), and moves them if it is admitted.
     fn judge(&mut self, input: &NewScan) -> Judged {
-        let facts = PermitFacts {
-            status: PermitStatus::parse(&self.permit.status).unwrap_or(PermitStatus::Revoked),
-            valid_from: self.permit.valid_from.and_utc(),
-            valid_until: self.permit.valid_until.and_utc(),
-            presence: self.presence,
-        };
+        let facts = self.facts(self.presence, input.recorded_at);
         let decided = decide(input.direction, input.side, &facts, input.recorded_at);
         let (decision, overridden) = match input.override_reason {
             Some(_) => decided.overridden(),
@@ -305,34 +408,193 @@ impl Holder {
         };
         if !matches!(decision, Decision::Admit(_)) {
             return Judged {
-                decision,
                 overridden,
-                look_up_log: false,
-                earlier: Vec::new(),
+                ..Judged::decided(decision)
             };
         }
-        let earlier = self.crossings.clone();
-        let entering = input.direction == Direction::Entry;
-        self.presence = if entering {
-            Presence::Inside { side: input.side }
-        } else {
-            Presence::Outside
-        };
-        self.moved = Some(Move {
-            inside: entering,
-            side: entering.then_some(input.side),
-            gate_id: entering.then(|| input.gate_id.clone()),
-            since: Stamp::from(input.scanned_at),
-        });
-        self.crossings
-            .push((input.gate_id.clone(), input.scanned_at));
+        let earlier = self.admit(input, true);
         Judged {
             decision,
             overridden,
-            look_up_log: self.crossed_before,
+            look_up_log: self.logged_latest.is_some(),
             earlier,
+            conflict: None,
+            explains: None,
         }
     }
+
+    /// Decides a scan made offline: what the gate decided is what happened. An admission is
+    /// judged against the holder as the log says they were at `scanned_at` (the latest admitted
+    /// crossing before it, in the log or the batch) and against the crossing after it: a rule
+    /// broken opens a conflict of its kind. The holder moves only if no crossing came after.
+    fn judge_offline(
+        &mut self,
+        conn: &mut DbConnection,
+        input: &NewScan,
+        offline: &OfflineFacts,
+    ) -> QueryResult<Judged> {
+        let at = input.scanned_at;
+        let (mut before, mut after) = match &self.logged_latest {
+            Some(latest) if at < latest.at => (
+                logged_crossing(conn, &self.permit.id, at, Around::Before)?,
+                logged_crossing(conn, &self.permit.id, at, Around::After)?,
+            ),
+            latest => (latest.clone(), None),
+        };
+        for crossing in &self.batch {
+            if crossing.at <= at {
+                if before.as_ref().is_none_or(|b| crossing.at >= b.at) {
+                    before = Some(crossing.clone());
+                }
+            } else if after.as_ref().is_none_or(|a| crossing.at < a.at) {
+                after = Some(crossing.clone());
+            }
+        }
+        let presence = before.as_ref().map_or(Presence::Outside, Crossing::leaves);
+        let decided = decide(input.direction, input.side, &self.facts(presence, at), at);
+        if offline.device_decision == GateDecision::Deny {
+            let reason = offline
+                .device_reason
+                .or(decided.reason())
+                .unwrap_or(DenyReason::DeniedAtGate);
+            return Ok(Judged::denied(reason));
+        }
+        let leaves = presence_after(input.direction, input.side);
+        let against_next = after.as_ref().and_then(|next| {
+            let side = next.side?;
+            presence_rule(next.direction, side, leaves, self.disputed)
+                .map(|broken| (broken, next.scan_id.clone()))
+        });
+        let conflict = match decided.reason() {
+            Some(reason) => {
+                let presence_rule_broken = matches!(
+                    reason,
+                    DenyReason::AlreadyInside | DenyReason::NotInside | DenyReason::WrongSide
+                );
+                let other = match before {
+                    Some(Crossing { scan_id: None, .. }) if presence_rule_broken => {
+                        logged_crossing(conn, &self.permit.id, at, Around::Before)?
+                            .and_then(|c| c.scan_id)
+                    }
+                    Some(b) if presence_rule_broken => b.scan_id,
+                    _ => None,
+                };
+                reason.conflict_kind().map(|kind| (kind, other))
+            }
+            None => against_next,
+        };
+        // The crossing after this one, now preceded by it, may no longer break a rule.
+        let explains = after
+            .filter(|next| {
+                next.side.is_some_and(|side| {
+                    presence_rule(next.direction, side, leaves, self.disputed).is_none()
+                })
+            })
+            .and_then(|next| next.scan_id);
+        let latest = self.batch.iter().all(|c| c.at <= at)
+            && self.logged_latest.as_ref().is_none_or(|l| at >= l.at);
+        let earlier = self.admit(input, latest);
+        if conflict.is_some() {
+            self.disputed = true;
+        }
+        Ok(Judged {
+            decision: Decision::Admit(decided.flags().to_vec()),
+            overridden: None,
+            look_up_log: self.logged_latest.is_some(),
+            earlier,
+            conflict,
+            explains,
+        })
+    }
+
+    /// What the rules know of the permit at `at`, with the holder `presence`.
+    fn facts(&self, presence: Presence, at: DateTime<Utc>) -> PermitFacts {
+        PermitFacts {
+            status: self.permit.status_at(at),
+            valid_from: self.permit.valid_from.and_utc(),
+            valid_until: self.permit.valid_until.and_utc(),
+            presence,
+            disputed: self.disputed,
+        }
+    }
+
+    /// Notes an admitted scan: moves the holder when it is their latest crossing; the batch's
+    /// admitted scans of the permit before it `(gate, instant)`.
+    fn admit(&mut self, input: &NewScan, latest: bool) -> Crossings {
+        let earlier = self
+            .batch
+            .iter()
+            .map(|c| (c.gate_id.clone(), c.at))
+            .collect();
+        if latest {
+            let entering = input.direction == Direction::Entry;
+            self.presence = presence_after(input.direction, input.side);
+            self.moved = Some(Move {
+                inside: entering,
+                side: entering.then_some(input.side),
+                gate_id: entering.then(|| input.gate_id.clone()),
+                since: Stamp::from(input.scanned_at),
+            });
+        }
+        self.batch.push(Crossing {
+            scan_id: Some(input.id.clone()),
+            direction: input.direction,
+            side: Some(input.side),
+            gate_id: input.gate_id.clone(),
+            at: input.scanned_at,
+        });
+        earlier
+    }
+}
+
+/// Which of a permit's logged crossings nearest an instant.
+#[derive(Debug, Clone, Copy)]
+enum Around {
+    /// The latest at or before it.
+    Before,
+    /// The earliest after it.
+    After,
+}
+
+/// The permit's admitted crossing in the log nearest `at` on one side.
+fn logged_crossing(
+    conn: &mut DbConnection,
+    permit_id: &str,
+    at: DateTime<Utc>,
+    around: Around,
+) -> QueryResult<Option<Crossing>> {
+    let at = Stamp::from(at);
+    let admitted = scans::table
+        .filter(scans::permit_id.eq(permit_id))
+        .filter(scans::decision.eq("admit"))
+        .select((
+            scans::id,
+            scans::direction,
+            scans::side,
+            scans::gate_id,
+            scans::scanned_at,
+        ));
+    let row: Option<(String, String, String, String, Stamp)> = match around {
+        Around::Before => admitted
+            .filter(scans::scanned_at.le(at))
+            .order((scans::scanned_at.desc(), scans::id.desc()))
+            .first(conn)
+            .optional()?,
+        Around::After => admitted
+            .filter(scans::scanned_at.gt(at))
+            .order((scans::scanned_at.asc(), scans::id.asc()))
+            .first(conn)
+            .optional()?,
+    };
+    Ok(row.and_then(|(id, direction, side, gate_id, at)| {
+        Some(Crossing {
+            scan_id: Some(id),
+            direction: Direction::parse(&direction)?,
+            side: Side::parse(&side),
+            gate_id,
+            at: at.and_utc(),
+        })
+    }))
 }
 
 /// A holder's presence as an admitted scan leaves it.
@@ -440,6 +702,8 @@ pub fn record_all(
     let mut first_of_nonce: HashMap<&str, usize> = HashMap::new();
     let mut decided: Vec<Decided> = Vec::new();
     let mut rows: Vec<(ScanRecord, &NewScan)> = Vec::new();
+    let mut opened_conflicts: Vec<NewConflict> = Vec::new();
+    let mut explained: Vec<Explained> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if outcomes[i].is_some() {
             continue;
@@ -461,19 +725,67 @@ pub fn record_all(
             Err(_) => None,
         };
         // Only a scan of a stored permit can be judged (and overridden): it has a holder to move.
-        let (permit, judged) = match (&input.named_permit, holder) {
-            (Err(reason), _) => (None, Judged::denied(*reason)),
-            (Ok(_), None) => (None, Judged::denied(DenyReason::UnknownPermit)),
-            (Ok(_), Some(holder)) => (Some(holder.permit.clone()), holder.judge(input)),
+        let (permit, judged) = match (&input.named_permit, holder, &input.offline) {
+            (Err(reason), _, None) => (None, Judged::denied(*reason)),
+            (Ok(_), None, None) => (None, Judged::denied(DenyReason::UnknownPermit)),
+            (Ok(_), Some(holder), None) => (Some(holder.permit.clone()), holder.judge(input)),
+            (Err(reason), _, Some(offline)) => {
+                (None, Judged::offline_without_holder(*reason, offline))
+            }
+            (Ok(_), None, Some(offline)) => (
+                None,
+                Judged::offline_without_holder(DenyReason::UnknownPermit, offline),
+            ),
+            (Ok(_), Some(holder), Some(offline)) => {
+                let judged = holder.judge_offline(conn, input, offline)?;
+                let mut permit = holder.permit.clone();
+                // The log keeps the permit's status as it was when scanned.
+                permit.status = holder
+                    .permit
+                    .status_at(input.scanned_at)
+                    .as_str()
+                    .to_owned();
+                (Some(permit), judged)
+            }
         };
         let Judged {
             decision,
             overridden,
             look_up_log,
             earlier: earlier_in_batch,
+            conflict,
+            explains,
         } = judged;
-        let flags = row_flags(&decision, input.late);
+        let conflict = conflict.map(|(kind, other_scan_id)| {
+            let opened = NewConflict {
+                id: uuid::Uuid::now_v7().to_string(),
+                kind,
+                permit_id: permit.as_ref().map(|p| p.id.clone()),
+                scan_id: input.id.clone(),
+                other_scan_id,
+                gate_id: input.gate_id.clone(),
+                opened_at: input.recorded_at,
+            };
+            let reference = ConflictRef {
+                id: opened.id.clone(),
+                kind,
+            };
+            opened_conflicts.push(opened);
+            reference
+        });
+        if let Some(next) = explains {
+            explained.push(Explained {
+                crossing: next,
+                by_scan: input.id.clone(),
+                direction: input.direction,
+                gate_id: input.gate_id.clone(),
+                scanned_at: input.scanned_at,
+                at: input.recorded_at,
+            });
+        }
+        let flags = row_flags(&decision, input, conflict.is_some());
         let record = ScanRecord {
+            conflict,
             scan_id: input.id.clone(),
             nonce: input.nonce.clone(),
             gate_id: input.gate_id.clone(),
@@ -529,7 +841,15 @@ pub fn record_all(
         );
     }
     insert_rows(conn, &rows)?;
+    conflicts::open(conn, &opened_conflicts)?;
+    conflicts::close_explained(conn, &explained)?;
     move_holders(conn, &holders)?;
+    counts.note_bundle_changes(
+        holders
+            .iter()
+            .filter(|(_, h)| h.moved.is_some())
+            .map(|(id, _)| id.clone()),
+    );
     outcomes
         .into_iter()
         .map(|o| {
@@ -627,7 +947,14 @@ fn read_holders(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    type Row = (ScannedPermit, bool, Option<String>, Option<Stamp>);
+    type Row = (
+        ScannedPermit,
+        bool,
+        Option<String>,
+        Option<String>,
+        Option<Stamp>,
+        bool,
+    );
     let read: Vec<Row> = match conn {
         DbConnection::Sqlite(c) => {
             let mut read = Vec::with_capacity(ids.len());
@@ -639,7 +966,13 @@ fn read_holders(
                         ScannedPermit::as_select(),
                         presence::inside,
                         presence::side,
+                        presence::gate_id,
                         presence::since,
+                        diesel::dsl::exists(
+                            conflicts_table::table
+                                .filter(conflicts_table::permit_id.eq(permits::id.nullable()))
+                                .filter(conflicts_table::status.eq("open")),
+                        ),
                     ))
                     .get_result(c)
                     .optional()?;
@@ -654,24 +987,41 @@ fn read_holders(
         DbConnection::Postgres(pg) => diesel::sql_query(
             "SELECT p.id, p.status, p.document_type, p.issuing_country, p.document_number, \
              p.document_expiry, p.nationality, p.surname, p.given_names, p.birth_date, p.sex, \
-             p.valid_from, p.valid_until, r.inside, r.side, r.since \
+             p.valid_from, p.valid_until, p.revoked_at, r.inside, r.side, r.gate_id, r.since, \
+             EXISTS (SELECT 1 FROM conflicts c WHERE c.permit_id = p.id AND c.status = 'open') \
+             AS disputed \
              FROM permits p JOIN presence r ON r.permit_id = p.id \
              WHERE p.id = ANY($1) ORDER BY p.id FOR NO KEY UPDATE",
         )
         .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&ids)
         .load::<HolderRow>(pg)?
         .into_iter()
-        .map(|h| (h.permit, h.inside, h.side, h.since))
+        .map(|h| (h.permit, h.inside, h.side, h.gate_id, h.since, h.disputed))
         .collect(),
     };
     Ok(read
         .into_iter()
-        .map(|(permit, inside, side, since)| {
+        .map(|(permit, inside, side, gate_id, since, disputed)| {
+            let presence = presence_of(inside, side.as_deref());
+            // Only an admitted scan moves the holder, and every move sets `since`.
+            let logged_latest = since.map(|at| Crossing {
+                scan_id: None,
+                direction: match presence {
+                    Presence::Inside { .. } => Direction::Entry,
+                    Presence::Outside => Direction::Exit,
+                },
+                side: match presence {
+                    Presence::Inside { side } => Some(side),
+                    Presence::Outside => None,
+                },
+                gate_id: gate_id.unwrap_or_default(),
+                at: at.and_utc(),
+            });
             let holder = Holder {
-                presence: presence_of(inside, side.as_deref()),
-                // Only an admitted scan moves the holder, and every move sets `since`.
-                crossed_before: since.is_some(),
-                crossings: Vec::new(),
+                presence,
+                disputed,
+                logged_latest,
+                batch: Vec::new(),
                 moved: None,
                 permit,
             };
@@ -696,8 +1046,12 @@ struct HolderRow {
     inside: bool,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     side: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    gate_id: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
     since: Option<Stamp>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    disputed: bool,
 }
 
 /// Appends the batch's log rows, in one statement.
@@ -740,6 +1094,15 @@ fn insert_rows(conn: &mut DbConnection, rows: &[(ScanRecord, &NewScan)]) -> Quer
                 // The override's reason is kept only where it overrode something.
                 scans::override_reason.eq(record.overridden.and(input.override_reason.as_deref())),
                 scans::overridden_reason.eq(record.overridden.map(DenyReason::as_str)),
+                scans::device_id.eq(input.device_id.as_deref()),
+                scans::device_decision
+                    .eq(input.offline.as_ref().map(|o| o.device_decision.as_str())),
+                scans::device_reason.eq(input
+                    .offline
+                    .as_ref()
+                    .and_then(|o| o.device_reason)
+                    .map(DenyReason::as_str)),
+                scans::bundle_version.eq(input.offline.as_ref().and_then(|o| o.bundle_version)),
             )
         })
         .collect();

@@ -13,6 +13,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    bundle_version (id) {
+        id -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    conflicts (id) {
+        id -> Text,
+        kind -> Text,
+        permit_id -> Nullable<Text>,
+        scan_id -> Text,
+        other_scan_id -> Nullable<Text>,
+        gate_id -> Text,
+        opened_at -> Timestamp,
+        status -> Text,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<Text>,
+        explained_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     gates (id) {
         id -> Text,
         side -> Text,
@@ -30,6 +54,7 @@ diesel::table! {
         active_slot -> Nullable<Integer>,
         created_at -> Timestamp,
         retired_at -> Nullable<Timestamp>,
+        purpose -> Text,
     }
 }
 
@@ -141,6 +166,10 @@ diesel::table! {
         recorded_at -> Timestamp,
         override_reason -> Nullable<Text>,
         overridden_reason -> Nullable<Text>,
+        device_id -> Nullable<Text>,
+        device_decision -> Nullable<Text>,
+        device_reason -> Nullable<Text>,
+        bundle_version -> Nullable<BigInt>,
     }
 }
 
@@ -162,6 +191,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_secrets,
     presence,
     scans,
+    conflicts,
+    bundle_version,
 );
 
 diesel::table! {

@@ -107,9 +107,15 @@ fn add_nationality(
 pub type Crossings = Vec<(String, DateTime<Utc>)>;
 
 /// Daily-count changes a write leaves to be applied once, just before its transaction commits
-/// (the group commit applies a whole batch's at once, as a few upserts instead of several a scan).
+/// (the group commit applies a whole batch's at once, as a few upserts instead of several a scan),
+/// and the permits whose entry in the gate bundle changed (their presence or revocation), which
+/// move the bundle's version once, last ([`super::bundles::stamp`]).
 #[derive(Debug, Default)]
 pub struct PendingCounts {
+    /// Permits whose presence or revocation changed.
+    bundle_changes: Vec<String>,
+    /// Something else in the bundle changed (its keys).
+    bundle_touched: bool,
     /// Each scan, with the permit's admitted scans `(gate, instant)` logged before it that decide
     /// what it adds (the nearest ones).
     scans: Vec<(ScanEvent, Crossings)>,
@@ -120,13 +126,28 @@ pub struct PendingCounts {
 impl PendingCounts {
     /// Nothing to apply.
     pub fn is_empty(&self) -> bool {
-        self.scans.is_empty() && self.permits.is_empty()
+        self.scans.is_empty()
+            && self.permits.is_empty()
+            && self.bundle_changes.is_empty()
+            && !self.bundle_touched
     }
 
     /// Adds `other`'s changes after these.
     pub fn append(&mut self, mut other: PendingCounts) {
         self.scans.append(&mut other.scans);
         self.permits.append(&mut other.permits);
+        self.bundle_changes.append(&mut other.bundle_changes);
+        self.bundle_touched |= other.bundle_touched;
+    }
+
+    /// Notes permits whose presence or revocation changed: the gate bundle's version moves.
+    pub fn note_bundle_changes(&mut self, permits: impl IntoIterator<Item = String>) {
+        self.bundle_changes.extend(permits);
+    }
+
+    /// Notes a change of the bundle's keys: its version moves.
+    pub fn note_bundle_keys_changed(&mut self) {
+        self.bundle_touched = true;
     }
 }
 
@@ -236,6 +257,18 @@ pub fn count_permit(pending: &mut PendingCounts, at: DateTime<Utc>) {
 /// Rows are upserted in key order, so concurrent transactions lock them in one order.
 pub fn apply(conn: &mut DbConnection, pending: &PendingCounts) -> QueryResult<()> {
     if pending.is_empty() {
+        return Ok(());
+    }
+    add_counts(conn, pending)?;
+    // Last: the version's row is held from here to the commit only.
+    if pending.bundle_touched || !pending.bundle_changes.is_empty() {
+        super::bundles::stamp(conn, &pending.bundle_changes)?;
+    }
+    Ok(())
+}
+
+fn add_counts(conn: &mut DbConnection, pending: &PendingCounts) -> QueryResult<()> {
+    if pending.scans.is_empty() && pending.permits.is_empty() {
         return Ok(());
     }
     let mut gates: BTreeMap<(&str, NaiveDate, String), GateCounts> = BTreeMap::new();

@@ -100,11 +100,13 @@ pub enum DenyReason {
     NotInside,
     /// Exit through the other country's gate.
     WrongSide,
+    /// Denied by a gate working offline, which gave no reason of the list.
+    DeniedAtGate,
 }
 
 impl DenyReason {
     /// Every reason.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::MalformedToken,
         Self::BadSignature,
         Self::UnknownKey,
@@ -115,6 +117,7 @@ impl DenyReason {
         Self::AlreadyInside,
         Self::NotInside,
         Self::WrongSide,
+        Self::DeniedAtGate,
     ];
 
     /// Reads a reason code.
@@ -135,6 +138,19 @@ impl DenyReason {
             Self::AlreadyInside => "already_inside",
             Self::NotInside => "not_inside",
             Self::WrongSide => "wrong_side",
+            Self::DeniedAtGate => "denied_at_gate",
+        }
+    }
+
+    /// The kind of conflict a gate's admission despite this reason opens: a token that is not
+    /// authentic, whatever its fault, is `bad_signature`; `None` for a reason no admission breaks.
+    pub fn conflict_kind(self) -> Option<Self> {
+        match self {
+            Self::MalformedToken | Self::BadSignature | Self::UnknownKey => {
+                Some(Self::BadSignature)
+            }
+            Self::DeniedAtGate => None,
+            rule => Some(rule),
         }
     }
 }
@@ -162,11 +178,22 @@ pub enum Flag {
     Late,
     /// A supervisor or an administrator admitted a scan the rules denied.
     Override,
+    /// Decided by a gate working offline and uploaded later.
+    Offline,
+    /// Admitted offline against the log's rules: a conflict is open about it.
+    Conflict,
 }
 
 impl Flag {
     /// Every flag.
-    pub const ALL: [Self; 4] = [Self::Overstay, Self::Revoked, Self::Late, Self::Override];
+    pub const ALL: [Self; 6] = [
+        Self::Overstay,
+        Self::Revoked,
+        Self::Late,
+        Self::Override,
+        Self::Offline,
+        Self::Conflict,
+    ];
 
     /// Reads a flag code.
     pub fn parse(raw: &str) -> Option<Self> {
@@ -180,7 +207,14 @@ impl Flag {
             Self::Revoked => "revoked",
             Self::Late => "late",
             Self::Override => "override",
+            Self::Offline => "offline",
+            Self::Conflict => "conflict",
         }
+    }
+
+    /// True for a flag the rules' decision gives (not one about how the scan reached the log).
+    pub fn is_decision_flag(self) -> bool {
+        matches!(self, Self::Overstay | Self::Revoked | Self::Override)
     }
 }
 
@@ -207,6 +241,8 @@ pub struct PermitFacts {
     pub valid_until: DateTime<Utc>,
     /// Where its holder is.
     pub presence: Presence,
+    /// An open conflict is about the holder's crossings: they may leave through either side.
+    pub disputed: bool,
 }
 
 /// The outcome of one scan.
@@ -253,6 +289,34 @@ impl Decision {
     }
 }
 
+/// Where a crossing leaves its holder: inside at the gate's side after an entry, outside after an exit.
+pub fn presence_after(direction: Direction, gate_side: Side) -> Presence {
+    match direction {
+        Direction::Entry => Presence::Inside { side: gate_side },
+        Direction::Exit => Presence::Outside,
+    }
+}
+
+/// The presence rules alone: the rule a crossing at a gate of `gate_side` breaks when its holder
+/// is `before` (`already_inside`, `not_inside`, `wrong_side`), if any. A `disputed` holder may
+/// leave through either side.
+pub fn presence_rule(
+    direction: Direction,
+    gate_side: Side,
+    before: Presence,
+    disputed: bool,
+) -> Option<DenyReason> {
+    match (direction, before) {
+        (Direction::Entry, Presence::Inside { .. }) => Some(DenyReason::AlreadyInside),
+        (Direction::Entry, Presence::Outside) => None,
+        (Direction::Exit, Presence::Outside) => Some(DenyReason::NotInside),
+        (Direction::Exit, Presence::Inside { side }) if side != gate_side && !disputed => {
+            Some(DenyReason::WrongSide)
+        }
+        (Direction::Exit, Presence::Inside { .. }) => None,
+    }
+}
+
 /// Decides a scan of an authentic token for a stored permit, at `at` (for a scan sent online, the
 /// moment the service records it, whatever the device's clock says), at a gate of `gate_side`. Authenticity failures are decided before this, from the token alone.
 pub fn decide(
@@ -269,27 +333,30 @@ pub fn decide(
                 Decision::Deny(DenyReason::NotYetValid)
             } else if at >= permit.valid_until {
                 Decision::Deny(DenyReason::Expired)
-            } else if let Presence::Inside { .. } = permit.presence {
-                Decision::Deny(DenyReason::AlreadyInside)
+            } else if let Some(broken) =
+                presence_rule(direction, gate_side, permit.presence, permit.disputed)
+            {
+                Decision::Deny(broken)
             } else {
                 Decision::Admit(Vec::new())
             }
         }
         // Nobody is kept inside: an expired or revoked permit still lets its holder out, flagged.
-        Direction::Exit => match permit.presence {
-            Presence::Outside => Decision::Deny(DenyReason::NotInside),
-            Presence::Inside { side } if side != gate_side => Decision::Deny(DenyReason::WrongSide),
-            Presence::Inside { .. } => {
-                let mut flags = Vec::new();
-                if at >= permit.valid_until {
-                    flags.push(Flag::Overstay);
+        Direction::Exit => {
+            match presence_rule(direction, gate_side, permit.presence, permit.disputed) {
+                Some(broken) => Decision::Deny(broken),
+                None => {
+                    let mut flags = Vec::new();
+                    if at >= permit.valid_until {
+                        flags.push(Flag::Overstay);
+                    }
+                    if permit.status == PermitStatus::Revoked {
+                        flags.push(Flag::Revoked);
+                    }
+                    Decision::Admit(flags)
                 }
-                if permit.status == PermitStatus::Revoked {
-                    flags.push(Flag::Revoked);
-                }
-                Decision::Admit(flags)
             }
-        },
+        }
     }
 }
 
@@ -310,7 +377,45 @@ mod tests {
             valid_from: at(2),
             valid_until: at(20),
             presence,
+            disputed: false,
         }
+    }
+
+    #[test]
+    fn a_disputed_holder_leaves_through_either_side_and_nothing_else_changes() {
+        let disputed = PermitFacts {
+            disputed: true,
+            ..facts(PermitStatus::Active, Presence::Inside { side: Side::Kaz })
+        };
+        assert_eq!(
+            decide(Direction::Exit, Side::Chn, &disputed, at(10)),
+            Decision::Admit(vec![])
+        );
+        assert_eq!(
+            decide(Direction::Entry, Side::Chn, &disputed, at(10)),
+            Decision::Deny(DenyReason::AlreadyInside)
+        );
+        assert_eq!(
+            presence_rule(Direction::Exit, Side::Chn, Presence::Outside, true),
+            Some(DenyReason::NotInside)
+        );
+    }
+
+    #[test]
+    fn an_admission_despite_a_reason_opens_a_conflict_of_its_kind() {
+        assert_eq!(
+            DenyReason::UnknownKey.conflict_kind(),
+            Some(DenyReason::BadSignature)
+        );
+        assert_eq!(
+            DenyReason::MalformedToken.conflict_kind(),
+            Some(DenyReason::BadSignature)
+        );
+        assert_eq!(
+            DenyReason::WrongSide.conflict_kind(),
+            Some(DenyReason::WrongSide)
+        );
+        assert_eq!(DenyReason::DeniedAtGate.conflict_kind(), None);
     }
 
     #[test]

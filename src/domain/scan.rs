@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::crossing::Direction;
+use super::crossing::{DenyReason, Direction};
 use super::gate::{Gate, GateLookup};
+use super::staff::Username;
 use super::violation::{Violation, ViolationCode, Violations};
 
 /// Longest token text accepted (a real one is at most 331 bytes).
@@ -167,6 +168,154 @@ impl ScanRequest {
                     override_reason,
                 })
             }
+            _ => Err(p.into_vec()),
+        }
+    }
+}
+
+/// Most scans in one offline upload.
+pub const MAX_BATCH_ITEMS: usize = 500;
+
+/// What a gate working offline decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateDecision {
+    /// Let through.
+    Admit,
+    /// Refused.
+    Deny,
+}
+
+impl GateDecision {
+    /// `admit` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admit => "admit",
+            Self::Deny => "deny",
+        }
+    }
+
+    /// Reads `admit` or `deny`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "admit" => Some(Self::Admit),
+            "deny" => Some(Self::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// A scan a gate made offline, as typed: the scan's fields (`scanned_at` required) and what the
+/// gate decided.
+#[derive(Debug, Clone, Default)]
+pub struct OfflineScanInput {
+    /// Token, gate, direction, nonce, scanned_at (`overriding` is not taken offline).
+    pub scan: ScanInput,
+    /// `admit` or `deny`.
+    pub device_decision: Option<String>,
+    /// The reason code of a device `deny`.
+    pub device_reason: Option<String>,
+    /// The officer or supervisor who scanned.
+    pub officer: Option<String>,
+    /// The bundle version the gate decided from.
+    pub bundle_version: Option<i64>,
+}
+
+/// An offline scan whose fields are all valid.
+#[derive(Debug, Clone)]
+pub struct OfflineScan {
+    /// The scan.
+    pub scan: ScanRequest,
+    /// What the gate decided.
+    pub device_decision: GateDecision,
+    /// Why the gate denied, when it said.
+    pub device_reason: Option<DenyReason>,
+    /// Who scanned, when named.
+    pub officer: Option<Username>,
+    /// The bundle version the gate decided from.
+    pub bundle_version: Option<i64>,
+}
+
+impl OfflineScan {
+    /// Checks every field at once; `officer_required` when the uploader is a device (a person
+    /// uploading scanned themselves unless they name another). `limits.max_age` is the offline
+    /// age limit.
+    pub fn parse(
+        input: OfflineScanInput,
+        gate: GateLookup,
+        now: DateTime<Utc>,
+        limits: ScanClockLimits,
+        officer_required: bool,
+    ) -> Result<Self, Vec<Violation>> {
+        let mut p = Violations::default();
+        if input.scan.scanned_at.is_none() {
+            p.missing("scanned_at");
+        }
+        let device_decision = p.required(
+            "device_decision",
+            input.device_decision.as_deref(),
+            GateDecision::parse,
+            "device_decision is admit or deny",
+        );
+        let device_reason = input.device_reason.as_deref().and_then(|raw| {
+            let reason = DenyReason::parse(raw.trim());
+            if reason.is_none() {
+                p.push(
+                    "device_reason",
+                    ViolationCode::InvalidValue,
+                    "device_reason is one of the scan answer's reason codes",
+                );
+            }
+            reason
+        });
+        let officer = match input.officer.as_deref() {
+            None if officer_required => {
+                p.missing("officer");
+                None
+            }
+            None => None,
+            Some(raw) => {
+                let officer = Username::parse(raw.trim());
+                if officer.is_none() {
+                    p.push(
+                        "officer",
+                        ViolationCode::InvalidValue,
+                        "officer is the username of the officer or supervisor who scanned",
+                    );
+                }
+                officer
+            }
+        };
+        if input.bundle_version.is_some_and(|v| v < 0) {
+            p.push(
+                "bundle_version",
+                ViolationCode::OutOfRange,
+                "bundle_version is a bundle's version, 0 or more",
+            );
+        }
+        let scan = ScanRequest::parse(
+            ScanInput {
+                overriding: None,
+                ..input.scan
+            },
+            gate,
+            now,
+            limits,
+        );
+        let scan = match scan {
+            Ok(scan) => Some(scan),
+            Err(problems) => {
+                p.extend(None, problems);
+                None
+            }
+        };
+        match (scan, device_decision) {
+            (Some(scan), Some(device_decision)) if p.is_empty() => Ok(Self {
+                scan,
+                device_decision,
+                device_reason,
+                officer,
+                bundle_version: input.bundle_version,
+            }),
             _ => Err(p.into_vec()),
         }
     }

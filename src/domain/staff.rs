@@ -316,6 +316,14 @@ pub enum Refusal {
     /// Only supervisors and administrators may override a denial.
     #[error("Only a supervisor or an administrator may override a denial.")]
     NeedsSupervisor,
+    /// A device token does what a gate device needs, nothing else.
+    #[error(
+        "A device token fetches its gate's bundle and uploads its gate's scans, nothing else."
+    )]
+    DeviceOnly,
+    /// A device acts at its own gate only.
+    #[error("A device fetches the bundle of, and uploads scans for, its own gate only.")]
+    DeviceOtherGate,
 }
 
 /// An enabled administrator: only [`Staff::into_admin`] makes one, so a use case that takes an

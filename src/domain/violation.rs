@@ -43,11 +43,15 @@ pub enum ViolationCode {
     UnknownField,
     /// A query string that cannot be read.
     InvalidQuery,
+    /// The caller may not do this with this value (another gate, an officer who may not scan there).
+    NotAllowed,
+    /// A nonce used before for a different scan.
+    NonceReused,
 }
 
 impl ViolationCode {
     /// Every code, in the order `docs/errors.md` lists them.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::Required,
         Self::InvalidLength,
         Self::InvalidCharacter,
@@ -67,6 +71,8 @@ impl ViolationCode {
         Self::InvalidType,
         Self::UnknownField,
         Self::InvalidQuery,
+        Self::NotAllowed,
+        Self::NonceReused,
     ];
 
     /// The stable code clients see.
@@ -91,6 +97,8 @@ impl ViolationCode {
             Self::InvalidType => "invalid_type",
             Self::UnknownField => "unknown_field",
             Self::InvalidQuery => "invalid_query",
+            Self::NotAllowed => "not_allowed",
+            Self::NonceReused => "nonce_reused",
         }
     }
 }

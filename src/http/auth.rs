@@ -12,9 +12,10 @@ use utoipa::ToSchema;
 use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError, Problem};
+use crate::app::devices::{self as device_use, GateCaller};
 use crate::app::staff::{self as staff_use, StaffIdentity};
-use crate::app::Core;
-use crate::domain::staff::{Admin, Credentials, Staff};
+use crate::app::{self, Core, Unauthenticated};
+use crate::domain::staff::{Admin, Credentials, Refusal, Staff};
 
 /// The bearer token of `Authorization: Bearer <token>`, if one was sent.
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -32,6 +33,19 @@ pub fn core_of(req: &HttpRequest) -> Result<web::Data<Core>, ApiError> {
         .ok_or_else(|| ApiError::internal("the service's core is missing from the app"))
 }
 
+/// A staff credential that did not verify: a device token sent where only staff may act is
+/// known, but not allowed (403); anything else is not known (401).
+async fn not_staff(core: &Core, bearer: Option<&str>, error: app::Error) -> ApiError {
+    match (&error, bearer) {
+        (app::Error::Unauthenticated(Unauthenticated::InvalidToken), Some(token))
+            if device_use::is_device(core, token).await =>
+        {
+            app::Error::Forbidden(Refusal::DeviceOnly).into()
+        }
+        _ => error.into(),
+    }
+}
+
 /// Any enabled staff member, as the database says now (disabling is immediate).
 impl FromRequest for Staff {
     type Error = ApiError;
@@ -41,8 +55,36 @@ impl FromRequest for Staff {
         let req = req.clone();
         Box::pin(async move {
             let core = core_of(&req)?;
-            Ok(staff_use::authenticate(&core, bearer(&req).as_deref()).await?)
+            let token = bearer(&req);
+            match staff_use::authenticate(&core, token.as_deref()).await {
+                Ok(staff) => Ok(staff),
+                Err(e) => Err(not_staff(&core, token.as_deref(), e).await),
+            }
         })
+    }
+}
+
+/// A device of a gate (by its device token) or an enabled staff member.
+impl FromRequest for GateCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        if token
+            .as_deref()
+            .is_some_and(device_use::looks_like_device_token)
+        {
+            let req = req.clone();
+            return Box::pin(async move {
+                let core = core_of(&req)?;
+                Ok(GateCaller::Device(
+                    device_use::authenticate(&core, token.as_deref()).await?,
+                ))
+            });
+        }
+        let staff = Staff::from_request(req, payload);
+        Box::pin(async move { Ok(GateCaller::Staff(staff.await?)) })
     }
 }
 
@@ -61,12 +103,18 @@ impl FromRequest for Admin {
 /// (one read fewer per scan).
 impl FromRequest for StaffIdentity {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            core_of(req).and_then(|core| Ok(staff_use::identify(&core, bearer(req).as_deref())?)),
-        )
+        let req = req.clone();
+        Box::pin(async move {
+            let core = core_of(&req)?;
+            let token = bearer(&req);
+            match staff_use::identify(&core, token.as_deref()) {
+                Ok(identity) => Ok(identity),
+                Err(e) => Err(not_staff(&core, token.as_deref(), e).await),
+            }
+        })
     }
 }
 

@@ -22,11 +22,43 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = is_json_content_type(req);
-        let (limit, deadline) = req
+        let limit = req
             .app_data::<Data<Core>>()
-            .map_or((64 * 1024, std::time::Duration::from_secs(10)), |core| {
-                (core.config.body_limit_bytes, core.config.body_timeout)
+            .map_or(64 * 1024, |core| core.config.body_limit_bytes);
+        let body = read_json::<T>(req, payload, limit);
+        Box::pin(async move { body.await.map(ApiJson) })
+    }
+}
+
+/// A JSON body of an offline upload: as [`ApiJson`], with the larger `batch_body_limit_bytes`.
+#[derive(Debug)]
+pub struct BatchJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for BatchJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<Data<Core>>()
+            .map_or(1024 * 1024, |core| core.config.batch_body_limit_bytes);
+        let body = read_json::<T>(req, payload, limit);
+        Box::pin(async move { body.await.map(BatchJson) })
+    }
+}
+
+/// Reads a JSON body of at most `limit` bytes (see [`ApiJson`]).
+fn read_json<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>> {
+    {
+        let content_type_ok = is_json_content_type(req);
+        let deadline = req
+            .app_data::<Data<Core>>()
+            .map_or(std::time::Duration::from_secs(10), |core| {
+                core.config.body_timeout
             });
         let declared = req
             .headers()
@@ -51,7 +83,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 .map_err(|_| ApiError::BodyTimeout)?
                 .map_err(|_| ApiError::PayloadTooLarge { limit })?
                 .map_err(|_| ApiError::BadRequest("The request body could not be read.".into()))?;
-            parse_json(&bytes).map(ApiJson)
+            parse_json(&bytes)
         })
     }
 }
@@ -60,6 +92,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    from_value(value).map_err(|e| ApiError::Invalid(vec![e]))
+}
+
+/// Reads a JSON value into `T`; a shape problem names its field.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -88,7 +125,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 .map_or("a value of another type", |(_, e)| e);
             (ViolationCode::InvalidType, format!("expected {expected}"))
         };
-        ApiError::Invalid(vec![FieldError::new(field, code, message)])
+        FieldError::new(field, code, message)
     })
 }
 

@@ -2,12 +2,14 @@
 
 pub mod auth;
 pub mod client;
+pub mod conflicts;
 pub mod devices;
 pub mod extract;
 pub mod gates;
 pub mod health;
 pub mod keys;
 pub mod metrics;
+pub mod offline;
 pub mod openapi;
 pub mod permits;
 pub mod problem;
@@ -51,7 +53,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(devices::revoke_device)
         .service(gates::list_gates)
         .service(gates::create_gate)
+        .service(offline::upload_batch)
         .service(scans::record_scan)
+        .service(offline::gate_bundle)
+        .service(conflicts::list_conflicts)
+        .service(conflicts::resolve_conflict)
         .service(stats::daily)
         .service(stats::occupancy);
 }

@@ -6,7 +6,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::Modify;
 
-use super::{auth, devices, gates, health, keys, permits, problem, scans, stats, users};
+use super::{
+    auth, conflicts, devices, gates, health, keys, offline, permits, problem, scans, stats, users,
+};
 
 /// The whole API.
 #[derive(OpenApi)]
@@ -39,6 +41,10 @@ use super::{auth, devices, gates, health, keys, permits, problem, scans, stats, 
         gates::list_gates,
         gates::create_gate,
         scans::record_scan,
+        offline::gate_bundle,
+        offline::upload_batch,
+        conflicts::list_conflicts,
+        conflicts::resolve_conflict,
         stats::daily,
         stats::occupancy,
     ),
@@ -50,6 +56,8 @@ use super::{auth, devices, gates, health, keys, permits, problem, scans, stats, 
         permits::PermitView,
         crate::crypto::signing_key::JwkSet,
         scans::ScanAnswer,
+        offline::OfflineScanBody,
+        crate::crypto::gate_bundle::GateBundle,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -58,6 +66,7 @@ use super::{auth, devices, gates, health, keys, permits, problem, scans, stats, 
         (name = "staff", description = "Logging in, staff accounts, gates"),
         (name = "devices", description = "Gate devices: registered for one gate, revoked at once"),
         (name = "scans", description = "The crossing log"),
+        (name = "offline", description = "Gates that keep working offline: bundles, late uploads, conflicts"),
         (name = "reports", description = "Daily counts and who is inside"),
         (name = "permits", description = "Applying for a permit, fetching it, its QR code, the keys that verify it"),
     )

@@ -68,9 +68,9 @@ async fn administrators_register_list_and_revoke_devices_and_tokens_are_shown_on
         .expect("read");
     assert!(stored.iter().all(|h| *h != token && h.len() == 43));
 
-    // A device token is no staff token.
+    // A device token is no staff token: known, but not allowed.
     let response = app.get_as(&token, "/api/v1/gates").await;
-    problem(response, 401).await;
+    problem(response, 403).await;
 
     // Revoked, and revoking again changes nothing; unknown ids are 404.
     let path = format!("/api/v1/devices/{id}/revoke");

@@ -771,8 +771,13 @@ async fn a_lost_key_encryption_key_is_recovered_as_documented() {
     assert!(!text.contains("unreachable"), "{text}");
     assert!(process.terminate().success());
     assert_eq!(lost.get("/readyz").await.status(), 503);
-    // The documented recovery: a new signing key and a new staff-token key under the new KEK.
-    for args in [&["keys", "rotate"][..], &["keys", "rotate", "--staff"][..]] {
+    // The documented recovery: a new signing key, a new bundle-signing key and a new staff-token
+    // key under the new KEK.
+    for args in [
+        &["keys", "rotate"][..],
+        &["keys", "rotate", "--bundle"][..],
+        &["keys", "rotate", "--staff"][..],
+    ] {
         let out = app.cli_with(args, &[("BORDERPASS_KEY_ENCRYPTION_KEY", &kek)], "");
         assert!(
             out.status.success(),

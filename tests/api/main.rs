@@ -3,6 +3,7 @@
 mod devices;
 mod hardening;
 mod health;
+mod offline;
 mod ops;
 mod permits;
 mod scans;

@@ -49,7 +49,11 @@ async fn verify_with(
 async fn each_accepted_document_gets_a_permit() {
     let app = spawn_app().await;
     let set = jwks(&app).await;
-    assert_eq!(set.keys.len(), 1, "a key exists from the first start");
+    assert_eq!(
+        set.keys.len(),
+        2,
+        "a permit key and a gate-bundle key exist from the first start"
+    );
     let key = &set.keys[0];
     assert_eq!(
         (key.kty.as_str(), key.crv.as_str(), key.alg.as_str()),
@@ -603,7 +607,10 @@ async fn after_rotation_old_permits_verify_and_new_ones_carry_the_new_kid() {
     app.clock.advance(chrono::Duration::days(40));
     let later = jwks(&app).await;
     let kids: Vec<&str> = later.keys.iter().map(|k| k.kid.as_str()).collect();
-    assert_eq!(kids, vec![new_kid.as_str()]);
+    // Permit keys first, then the gate-bundle key.
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    assert_eq!(kids[0], new_kid.as_str());
+    assert!(!kids.contains(&old_kid.as_str()));
 }
 
 #[tokio::test]

@@ -83,7 +83,12 @@ fn denied(reason: &str) -> (String, Option<String>, Vec<String>) {
 fn sign_with_service_key(app: &TestApp, claims: &PermitClaims) -> String {
     let ring = KeyRing::new(app.config.load_key_encryption_key().expect("kek"));
     let mut conn = app.store().writer_blocking().expect("connection");
-    let key = borderpass::db::keys::active_signing_key(&mut conn, &ring).expect("active key");
+    let key = borderpass::db::keys::active_signing_key(
+        &mut conn,
+        &ring,
+        borderpass::db::keys::KeyUse::Permit,
+    )
+    .expect("active key");
     permit_token::sign(claims, &key).expect("sign")
 }
 

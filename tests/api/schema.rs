@@ -34,6 +34,8 @@ signing_keys.sealed_private_key text
 signing_keys.active_slot integer null
 signing_keys.created_at timestamp
 signing_keys.retired_at timestamp null
+signing_keys.purpose text
+index signing_keys(purpose) unique partial
 index signing_keys(kid) unique
 index signing_keys(active_slot) unique
 documents.document_key text
@@ -119,6 +121,31 @@ scans.recorded_at timestamp
 scans.override_reason text null
 scans.overridden_reason text null
 scans.permit_status text null
+scans.device_id text null
+scans.device_decision text null
+scans.device_reason text null
+scans.bundle_version bigint null
+conflicts.id text
+conflicts.kind text
+conflicts.permit_id text null
+conflicts.scan_id text
+conflicts.other_scan_id text null
+conflicts.gate_id text
+conflicts.opened_at timestamp
+conflicts.status text
+conflicts.resolved_at timestamp null
+conflicts.resolved_by text null
+conflicts.explained_by text null
+conflicts.note text null
+index conflicts(id) unique
+index conflicts(status,opened_at)
+index conflicts(scan_id)
+index conflicts(permit_id) partial
+bundle_version.id bigint
+bundle_version.version bigint
+index bundle_version(id) unique
+index presence(version)
+index permits(valid_until) partial
 index scans(id) unique
 index scans(nonce) unique
 index scans(permit_id,decision,scanned_at,gate_id)

@@ -742,6 +742,8 @@ fn batch_items(permit_id: &str, start: DateTime<Utc>, nonces: &[String]) -> Vec<
                     named_permit: Ok(permit_id.to_owned()),
                     late: false,
                     override_reason: None,
+                    offline: None,
+                    device_id: None,
                 },
                 may_scan: Box::new(move |access| may && access.is_some()),
             }

@@ -155,19 +155,23 @@ fn run_guarded<T>(
     result
 }
 
-/// A scan waiting for the writer thread.
+/// Scans waiting for the writer thread: one sent online, or a gate's offline upload, whose
+/// scans are decided together and in order.
 pub(super) struct ScanJob {
-    item: ScanItem,
-    reply: Reply<ScanOutcome>,
+    items: Vec<ScanItem>,
+    reply: Reply<Vec<ScanOutcome>>,
 }
 
 impl Write for ScanJob {
     fn run(&mut self, conn: &mut DbConnection, counts: &mut PendingCounts, isolated: bool) -> bool {
-        let item = &self.item;
+        let items = &self.items;
         let ran = run_guarded(conn, isolated, |c| {
             let mut changes = PendingCounts::default();
-            let outcome = scans::record_one(c, &mut changes, item)?;
-            Ok((outcome, changes))
+            let outcomes = items
+                .iter()
+                .map(|item| scans::record_one(c, &mut changes, item))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((outcomes, changes))
         });
         self.reply.keep(ran, counts)
     }
@@ -205,16 +209,18 @@ fn run_together(
         }
     }
     if !jobs.is_empty() {
-        let items: Vec<&ScanItem> = jobs.iter().map(|job| &job.item).collect();
+        let items: Vec<&ScanItem> = jobs.iter().flat_map(|job| &job.items).collect();
         let logged = catch_unwind(AssertUnwindSafe(|| {
             let mut changes = PendingCounts::default();
             scans::record_all(conn, &mut changes, &items).map(|o| (o, changes))
         }));
         match logged {
-            Ok(Ok((outcomes, changes))) if outcomes.len() == jobs.len() => {
+            Ok(Ok((outcomes, changes))) if outcomes.len() == items.len() => {
                 counts.append(changes);
-                for (job, outcome) in jobs.into_iter().zip(outcomes) {
-                    job.reply.result = Some(Ok(outcome));
+                let mut outcomes = outcomes.into_iter();
+                for job in jobs {
+                    let mine = outcomes.by_ref().take(job.items.len()).collect();
+                    job.reply.result = Some(Ok(mine));
                 }
             }
             Ok(Err(e)) => {
@@ -313,12 +319,13 @@ impl GroupCommit {
         Ok(Self { queue })
     }
 
-    /// Queues a scan and waits until the transaction that logged it is committed (or failed).
-    pub async fn scan(&self, item: ScanItem) -> Result<ScanOutcome, StoreError> {
+    /// Queues scans (decided together, in order) and waits until the transaction that logged them
+    /// is committed (or failed).
+    pub async fn scans(&self, items: Vec<ScanItem>) -> Result<Vec<ScanOutcome>, StoreError> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.queue
             .send(Box::new(ScanJob {
-                item,
+                items,
                 reply: Reply::new(answer),
             }))
             .map_err(|_| BatchFailure::Stopped.into_store_error())?;
@@ -458,7 +465,8 @@ fn writer(
 fn lock_scanned_permits(batch: &mut [Box<dyn Write>], conn: &mut DbConnection) {
     let items: Vec<&ScanItem> = batch
         .iter_mut()
-        .filter_map(|write| write.as_scan().map(|job| &job.item))
+        .filter_map(|write| write.as_scan().map(|job| &job.items))
+        .flatten()
         .collect();
     if items.is_empty() {
         return;

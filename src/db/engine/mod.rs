@@ -548,13 +548,28 @@ impl Store {
         &self,
         item: crate::db::scans::ScanItem,
     ) -> Result<crate::db::scans::ScanOutcome, StoreError> {
+        self.record_scans(vec![item])
+            .await?
+            .pop()
+            .ok_or(StoreError::Query(diesel::result::Error::NotFound))
+    }
+
+    /// Decides and logs scans together and in order (a gate's offline upload), with the scans
+    /// queued beside them, in one transaction; the outcome of each, answered after its commit.
+    pub async fn record_scans(
+        &self,
+        items: Vec<crate::db::scans::ScanItem>,
+    ) -> Result<Vec<crate::db::scans::ScanOutcome>, StoreError> {
         match self.next_group() {
-            Some(group) => group.scan(item).await,
+            Some(group) => group.scans(items).await,
             None => {
-                let item = Arc::new(item);
+                let items = Arc::new(items);
                 self.write(move |tx| {
                     let (conn, counts) = tx.parts();
-                    Ok(crate::db::scans::record_one(conn, counts, &item)?)
+                    Ok(items
+                        .iter()
+                        .map(|item| crate::db::scans::record_one(conn, counts, item))
+                        .collect::<Result<Vec<_>, _>>()?)
                 })
                 .await
             }

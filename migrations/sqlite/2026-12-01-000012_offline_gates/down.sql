@@ -1,0 +1,11 @@
+DROP INDEX permits_revoked;
+DROP INDEX presence_version;
+DROP TABLE bundle_version;
+DROP TABLE conflicts;
+ALTER TABLE scans DROP COLUMN bundle_version;
+ALTER TABLE scans DROP COLUMN device_reason;
+ALTER TABLE scans DROP COLUMN device_decision;
+ALTER TABLE scans DROP COLUMN device_id;
+DELETE FROM signing_keys WHERE purpose = 'bundle';
+DROP INDEX signing_keys_active_bundle;
+ALTER TABLE signing_keys DROP COLUMN purpose;
