@@ -10,6 +10,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::engine::prepared;
 use super::engine::stamp::Stamp;
 use super::schema::{bundle_version, permits, presence};
 use super::DbConnection;
@@ -17,19 +18,19 @@ use super::DbConnection;
 /// Moves the version by one and stamps the presence rows of `changed` with it (a revocation
 /// stamps its permit's presence row too); the new version.
 pub fn stamp(conn: &mut DbConnection, changed: &[String]) -> QueryResult<i64> {
-    let version: i64 = diesel::update(bundle_version::table.find(1))
-        .set(bundle_version::version.eq(bundle_version::version + 1))
-        .returning(bundle_version::version)
-        .get_result(conn)?;
     let mut ids: Vec<&str> = changed.iter().map(String::as_str).collect();
     ids.sort_unstable();
     ids.dedup();
+    // Kept prepared statements: diesel prepares an `UPDATE` of its own again at every run.
+    let next = prepared::NextBundleVersion {
+        id: 1,
+        unused: std::marker::PhantomData,
+    };
+    let version: i64 = super::on_backend!(conn, |c| next.get_result(c))?;
     match conn {
         DbConnection::Sqlite(c) => {
-            for id in ids {
-                diesel::update(presence::table.find(id))
-                    .set(presence::version.eq(version))
-                    .execute(c)?;
+            for permit_id in ids {
+                prepared::StampPresence { permit_id, version }.execute(c)?;
             }
         }
         DbConnection::Postgres(pg) => {
@@ -64,8 +65,11 @@ pub struct InsideRow {
 
 /// Everyone inside now.
 pub fn inside(conn: &mut DbConnection) -> QueryResult<Vec<InsideRow>> {
+    // Literals, not bound values, so SQLite sees that the partial indexes apply.
     presence::table
-        .filter(presence::inside.eq(true))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "presence.inside",
+        ))
         .select((presence::permit_id, presence::side, presence::since))
         .load(conn)
 }
@@ -76,7 +80,9 @@ pub fn revoked(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(String, Option<Stamp>)>> {
     permits::table
-        .filter(permits::status.eq("revoked"))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "permits.status = 'revoked'",
+        ))
         .filter(permits::valid_until.gt(now))
         .select((permits::id, permits::revoked_at.nullable()))
         .load::<(String, Option<NaiveDateTime>)>(conn)

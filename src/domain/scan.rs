@@ -447,4 +447,81 @@ mod tests {
             vec![("override.reason".into(), ViolationCode::InvalidLength)]
         );
     }
+
+    const OFFLINE: ScanClockLimits = ScanClockLimits {
+        max_age: Duration::days(30),
+        max_ahead: Duration::minutes(5),
+    };
+
+    fn offline(scanned_at: Option<&str>) -> OfflineScanInput {
+        OfflineScanInput {
+            scan: input(scanned_at),
+            device_decision: Some("admit".into()),
+            device_reason: None,
+            officer: Some("aigerim".into()),
+            bundle_version: Some(3),
+        }
+    }
+
+    #[test]
+    fn an_offline_scan_may_be_30_days_old_and_names_what_the_gate_decided() {
+        let scan = OfflineScan::parse(
+            offline(Some("2026-11-01T09:00:00Z")),
+            gate(),
+            now(),
+            OFFLINE,
+            true,
+        )
+        .expect("valid");
+        assert_eq!(scan.device_decision, GateDecision::Admit);
+        assert_eq!(scan.officer.map(|o| o.to_string()), Some("aigerim".into()));
+        let too_old = OfflineScan::parse(
+            offline(Some("2026-10-31T08:59:59Z")),
+            gate(),
+            now(),
+            OFFLINE,
+            true,
+        )
+        .expect_err("too old");
+        assert_eq!(too_old[0].field, "scanned_at");
+        assert_eq!(too_old[0].code, ViolationCode::OutOfRange);
+    }
+
+    #[test]
+    fn every_problem_of_an_offline_scan_is_listed() {
+        let bad = OfflineScanInput {
+            scan: ScanInput {
+                nonce: Some("x".into()),
+                ..input(None)
+            },
+            device_decision: Some("maybe".into()),
+            device_reason: Some("tired".into()),
+            officer: None,
+            bundle_version: Some(-1),
+        };
+        let fields: Vec<(String, ViolationCode)> =
+            OfflineScan::parse(bad, GateLookup::Unknown, now(), OFFLINE, true)
+                .expect_err("refused")
+                .into_iter()
+                .map(|v| (v.field, v.code))
+                .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("scanned_at".into(), ViolationCode::Required),
+                ("device_decision".into(), ViolationCode::InvalidValue),
+                ("device_reason".into(), ViolationCode::InvalidValue),
+                ("officer".into(), ViolationCode::Required),
+                ("bundle_version".into(), ViolationCode::OutOfRange),
+                ("nonce".into(), ViolationCode::InvalidValue),
+                ("gate_id".into(), ViolationCode::UnknownGate),
+            ]
+        );
+        // From staff, the officer may be left out (the uploader scanned).
+        let staff = OfflineScanInput {
+            officer: None,
+            ..offline(Some("2026-12-01T08:00:00Z"))
+        };
+        assert!(OfflineScan::parse(staff, gate(), now(), OFFLINE, false).is_ok());
+    }
 }

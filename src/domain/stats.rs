@@ -251,12 +251,15 @@ pub fn increment(
 ) -> Increment {
     let day = event.scanned_at.with_timezone(&tz).date_naive();
     let same_day = |(_, at): &&(String, DateTime<Utc>)| at.with_timezone(&tz).date_naive() == day;
-    let admitted = event.admitted && event.permit_id.is_some();
+    // Every admitted crossing counts, also one a gate admitted offline for a token that names no
+    // stored permit; travelers are counted by permit.
+    let crossed = event.admitted;
+    let admitted = crossed && event.permit_id.is_some();
     Increment {
         day,
         gate_id: event.gate_id.clone(),
-        entries: u64::from(admitted && event.direction == Direction::Entry),
-        exits: u64::from(admitted && event.direction == Direction::Exit),
+        entries: u64::from(crossed && event.direction == Direction::Entry),
+        exits: u64::from(crossed && event.direction == Direction::Exit),
         denied: u64::from(!event.admitted),
         gate_traveler: admitted
             && !earlier_admitted

@@ -140,7 +140,7 @@ conflicts.note text null
 index conflicts(id) unique
 index conflicts(status,opened_at)
 index conflicts(scan_id)
-index conflicts(permit_id) partial
+index conflicts(permit_id,status)
 bundle_version.id bigint
 bundle_version.version bigint
 index bundle_version(id) unique

@@ -32,7 +32,9 @@ CREATE TABLE conflicts (
 );
 CREATE INDEX conflicts_status ON conflicts (status, opened_at);
 CREATE INDEX conflicts_scan ON conflicts (scan_id);
-CREATE INDEX conflicts_open_permit ON conflicts (permit_id) WHERE status = 'open';
+-- Not partial: a scan asks whether its permit has an open conflict with a bound status, and
+-- SQLite would prepare that statement again at every run to see whether a partial index applies.
+CREATE INDEX conflicts_permit ON conflicts (permit_id, status);
 
 -- The gate bundle's version: one counter, moved once per committed batch that changes presence
 -- or a revocation (last in the transaction), and stamped on the presence rows that batch changed,

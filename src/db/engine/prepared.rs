@@ -128,6 +128,29 @@ fixed_sql!(
     " WHERE permit_id = " {permit_id: Text} ""
 );
 
+/// Stamps a presence row with the gate bundle's version that changed it.
+pub struct StampPresence<'a> {
+    pub permit_id: &'a str,
+    pub version: i64,
+}
+
+fixed_sql!(
+    StampPresence,
+    "UPDATE presence SET version = " {version: BigInt} " WHERE permit_id = " {permit_id: Text} ""
+);
+
+/// Moves the gate bundle's version on by one; the new version.
+pub struct NextBundleVersion<'a> {
+    pub id: i64,
+    pub unused: std::marker::PhantomData<&'a ()>,
+}
+
+fixed_sql!(
+    NextBundleVersion -> BigInt,
+    "UPDATE bundle_version SET version = version + 1 WHERE id = " {id: BigInt}
+    " RETURNING version"
+);
+
 /// A permit's admitted scans nearest to `at`: the latest at or before it and the earliest at or
 /// after it, of any gate and of `gate_id`; at most four rows `(gate, instant)`. A day is one
 /// stretch of time around `at`, so if any of the permit's admitted scans falls on the same day as
