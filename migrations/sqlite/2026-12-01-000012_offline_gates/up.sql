@@ -36,9 +36,10 @@ CREATE INDEX conflicts_scan ON conflicts (scan_id);
 -- SQLite would prepare that statement again at every run to see whether a partial index applies.
 CREATE INDEX conflicts_permit ON conflicts (permit_id, status);
 
--- The gate bundle's version: one counter, moved once per committed batch that changes presence
--- or a revocation (last in the transaction), and stamped on the presence rows that batch changed,
--- so `?since=VERSION` finds what changed after a version with one index range.
+-- The gate bundle's version (src/db/bundles.rs): presence rows are stamped by the writes that
+-- change them, so `?since=VERSION` finds what changed after a version with one index range. On
+-- SQLite the version is this counter, moved once per committed batch that changes something; on
+-- PostgreSQL rows are stamped with their transaction's id and the counter is not used.
 CREATE TABLE bundle_version (
     id BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
     version BIGINT NOT NULL
