@@ -348,6 +348,13 @@ async fn uploads_log_what_the_gate_decided_and_open_a_conflict_of_each_broken_ru
         now(&app) - Duration::days(31),
         "admit",
     );
+    let too_early = item(
+        &permits[1]["token"],
+        "CN-1",
+        "entry",
+        now(&app) + Duration::minutes(6),
+        "admit",
+    );
     let mut unknown_reason = item(&permits[1]["token"], "CN-1", "entry", t, "deny");
     unknown_reason["device_reason"] = json!("felt_wrong");
     let mut denied = item(&permits[1]["token"], "CN-1", "entry", t, "deny");
@@ -385,6 +392,7 @@ async fn uploads_log_what_the_gate_decided_and_open_a_conflict_of_each_broken_ru
             good.clone(),
             bad_nonce,
             too_old,
+            too_early,
             unknown_reason,
             denied,
             exit_without_entry,
@@ -403,8 +411,8 @@ async fn uploads_log_what_the_gate_decided_and_open_a_conflict_of_each_broken_ru
     assert_eq!(
         status,
         [
-            "recorded", "rejected", "rejected", "rejected", "recorded", "recorded", "recorded",
-            "recorded", "recorded", "recorded", "recorded"
+            "recorded", "rejected", "rejected", "rejected", "rejected", "recorded", "recorded",
+            "recorded", "recorded", "recorded", "recorded", "recorded"
         ],
         "{results:#?}"
     );
@@ -414,30 +422,32 @@ async fn uploads_log_what_the_gate_decided_and_open_a_conflict_of_each_broken_ru
     assert_eq!(results[1]["errors"][0]["field"], "nonce");
     assert_eq!(results[2]["errors"][0]["field"], "scanned_at");
     assert_eq!(results[2]["errors"][0]["code"], "out_of_range");
-    assert_eq!(results[3]["errors"][0]["field"], "device_reason");
+    assert_eq!(results[3]["errors"][0]["field"], "scanned_at");
+    assert_eq!(results[3]["errors"][0]["code"], "out_of_range");
+    assert_eq!(results[4]["errors"][0]["field"], "device_reason");
     // A device deny is logged as denied, with the gate's reason.
     assert_eq!(
         (
-            results[4]["decision"].as_str(),
-            results[4]["reason"].as_str()
+            results[5]["decision"].as_str(),
+            results[5]["reason"].as_str()
         ),
         (Some("deny"), Some("expired"))
     );
-    assert_eq!(results[4]["flags"], json!(["offline"]));
+    assert_eq!(results[5]["flags"], json!(["offline"]));
     // Each admission against a rule: admitted, flagged, and a conflict of that rule.
     for (i, kind) in [
-        (5, "not_inside"),
-        (7, "already_inside"),
-        (8, "bad_signature"),
-        (10, "revoked"),
+        (6, "not_inside"),
+        (8, "already_inside"),
+        (9, "bad_signature"),
+        (11, "revoked"),
     ] {
         assert_eq!(results[i]["decision"], "admit", "{i}: {}", results[i]);
         assert_eq!(results[i]["flags"], json!(["offline", "conflict"]), "{i}");
         assert_eq!(results[i]["conflict_kind"], kind, "{i}");
         assert!(results[i]["conflict_id"].is_string(), "{i}");
     }
-    assert!(results[6].get("conflict_id").is_none(), "{}", results[6]);
-    assert!(results[9].get("conflict_id").is_none(), "{}", results[9]);
+    assert!(results[7].get("conflict_id").is_none(), "{}", results[7]);
+    assert!(results[10].get("conflict_id").is_none(), "{}", results[10]);
     // Sent again: replayed, the first result; nothing new logged.
     let again = upload(&app, &cn, std::slice::from_ref(&good))
         .await
@@ -460,7 +470,7 @@ async fn uploads_log_what_the_gate_decided_and_open_a_conflict_of_each_broken_ru
     assert_eq!(double["permit_id"], permits[3]["permit_id"]);
     assert_eq!(
         double["scan_ids"],
-        json!([results[6]["scan_id"], results[7]["scan_id"]])
+        json!([results[7]["scan_id"], results[8]["scan_id"]])
     );
     let forged_conflict = conflicts
         .iter()
