@@ -64,82 +64,77 @@ fn build(
     fresh: chrono::Duration,
     valid: chrono::Duration,
 ) -> Result<SignedBundle, Error> {
-    {
-        {
-            // The version first: whatever is read after it is at least as new, and a change
-            // stamped later is listed again by the next delta.
-            let version = bundles::version(conn)?;
-            let signer =
-                keys::active_signing_key(conn, ring, KeyUse::Bundle).map_err(Error::internal)?;
-            let permit_keys = keys::published(conn, now.naive_utc())?;
-            let mut bundle = GateBundle {
-                gate_id,
-                version,
-                issued_at: rfc3339(now),
-                fresh_until: rfc3339(now + fresh),
-                valid_until: rfc3339(now + valid),
-                base_version: None,
-                keys: permit_keys.iter().map(|k| k.to_jwk()).collect(),
-                revoked: Vec::new(),
-                inside: Vec::new(),
-                left: None,
-            };
-            let changed = match since {
-                Some(base) if base <= version => {
-                    let rows = bundles::changed_since(conn, base, MAX_DELTA as i64 + 1)?;
-                    (rows.len() <= MAX_DELTA).then_some((base, rows))
+    // The version first: whatever is read after it is at least as new, and a change
+    // stamped later is listed again by the next delta.
+    let version = bundles::version(conn)?;
+    let signer = keys::active_signing_key(conn, ring, KeyUse::Bundle).map_err(Error::internal)?;
+    let permit_keys = keys::published(conn, now.naive_utc())?;
+    let mut bundle = GateBundle {
+        gate_id,
+        version,
+        issued_at: rfc3339(now),
+        fresh_until: rfc3339(now + fresh),
+        valid_until: rfc3339(now + valid),
+        base_version: None,
+        keys: permit_keys.iter().map(|k| k.to_jwk()).collect(),
+        revoked: Vec::new(),
+        inside: Vec::new(),
+        left: None,
+    };
+    let changed = match since {
+        Some(base) if base <= version => {
+            let rows = bundles::changed_since(conn, base, MAX_DELTA as i64 + 1)?;
+            (rows.len() <= MAX_DELTA).then_some((base, rows))
+        }
+        _ => None,
+    };
+    let delta = changed.is_some();
+    match changed {
+        Some((base, rows)) => {
+            let mut left = Vec::new();
+            for row in rows {
+                if row.status == "revoked" && row.valid_until > now.naive_utc() {
+                    bundle.revoked.push(RevokedEntry {
+                        permit_id: row.permit_id.clone(),
+                        revoked_at: row.revoked_at.map(|at| rfc3339(at.and_utc())),
+                    });
                 }
-                _ => None,
-            };
-            let delta = changed.is_some();
-            match changed {
-                Some((base, rows)) => {
-                    let mut left = Vec::new();
-                    for row in rows {
-                        if row.status == "revoked" && row.valid_until > now.naive_utc() {
-                            bundle.revoked.push(RevokedEntry {
-                                permit_id: row.permit_id.clone(),
-                                revoked_at: row.revoked_at.map(|at| rfc3339(at.and_utc())),
-                            });
-                        }
-                        match (row.inside, row.side) {
-                            (true, Some(side)) => bundle.inside.push(InsideEntry {
-                                permit_id: row.permit_id,
-                                side,
-                                since: stamp_text(row.since),
-                            }),
-                            _ => left.push(row.permit_id),
-                        }
-                    }
-                    bundle.base_version = Some(base);
-                    bundle.left = Some(left);
-                }
-                None => {
-                    bundle.revoked = bundles::revoked(conn, now.naive_utc())?
-                        .into_iter()
-                        .map(|(permit_id, at)| RevokedEntry {
-                            permit_id,
-                            revoked_at: stamp_text(at),
-                        })
-                        .collect();
-                    bundle.inside = bundles::inside(conn)?
-                        .into_iter()
-                        .filter_map(|row| {
-                            Some(InsideEntry {
-                                permit_id: row.permit_id,
-                                side: row.side?,
-                                since: stamp_text(row.since),
-                            })
-                        })
-                        .collect();
+                match (row.inside, row.side) {
+                    (true, Some(side)) => bundle.inside.push(InsideEntry {
+                        permit_id: row.permit_id,
+                        side,
+                        since: stamp_text(row.since),
+                    }),
+                    _ => left.push(row.permit_id),
                 }
             }
-            let jws = gate_bundle::sign(&bundle, &signer).map_err(Error::internal)?;
-            Ok(SignedBundle {
-                jws,
-                version,
-                delta,
-            })
+            bundle.base_version = Some(base);
+            bundle.left = Some(left);
+        }
+        None => {
+            bundle.revoked = bundles::revoked(conn, now.naive_utc())?
+                .into_iter()
+                .map(|(permit_id, at)| RevokedEntry {
+                    permit_id,
+                    revoked_at: stamp_text(at),
+                })
+                .collect();
+            bundle.inside = bundles::inside(conn)?
+                .into_iter()
+                .filter_map(|row| {
+                    Some(InsideEntry {
+                        permit_id: row.permit_id,
+                        side: row.side?,
+                        since: stamp_text(row.since),
+                    })
+                })
+                .collect();
         }
     }
+    let jws = gate_bundle::sign(&bundle, &signer).map_err(Error::internal)?;
+    Ok(SignedBundle {
+        jws,
+        version,
+        delta,
+    })
 }

@@ -493,7 +493,6 @@ async fn a_late_entry_closes_the_conflict_its_exit_opened_and_presence_follows_s
     let app = spawn_app().await;
     let (admin, cn, kz) = staff(&app).await;
     let permit = app.issue(1, app.zone_today(), app.zone_today()).await;
-    let id = permit["permit_id"].as_str().expect("id").to_owned();
     let t = now(&app) - Duration::hours(3);
     // The exit reaches the service first: no entry in the log, a conflict.
     let exit = upload(
@@ -573,7 +572,6 @@ async fn a_late_entry_closes_the_conflict_its_exit_opened_and_presence_follows_s
         .await
         .expect("json");
     assert_eq!(wrong_side["reason"], "wrong_side", "{wrong_side}");
-    let _ = id;
 }
 
 #[tokio::test]
