@@ -572,12 +572,58 @@ async fn a_late_entry_closes_the_conflict_its_exit_opened_and_presence_follows_s
         .await
         .expect("json");
     assert_eq!(wrong_side["reason"], "wrong_side", "{wrong_side}");
+
+    // An entry uploaded late before an entry already logged: a double entry, which names both.
+    let third = app.issue(3, app.zone_today(), app.zone_today()).await;
+    let online: Value = app
+        .post_json_as(&kz, "/api/v1/scans", &json!({ "token": third["token"], "gate_id": "KZ-1", "direction": "entry", "nonce": uuid::Uuid::now_v7().to_string() }))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(online["decision"], "admit", "{online}");
+    let earlier = upload(
+        &app,
+        &cn,
+        &[item(
+            &third["token"],
+            "CN-1",
+            "entry",
+            now(&app) - Duration::hours(1),
+            "admit",
+        )],
+    )
+    .await;
+    assert_eq!(earlier[0]["conflict_kind"], "already_inside", "{earlier:?}");
+    let all: Value = app
+        .get_as(&admin, "/api/v1/conflicts?status=open")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let double = all
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["conflict_id"] == earlier[0]["conflict_id"])
+        .expect("the conflict")
+        .clone();
+    assert_eq!(
+        double["scan_ids"],
+        json!([online["scan_id"], earlier[0]["scan_id"]])
+    );
+    // The online entry is the latest crossing: the holder stays inside at the Kazakh side.
+    let (b, _) = bundle(&app, &kz, "KZ-1", None).await;
+    assert!(inside(&b).contains(&(
+        third["permit_id"].as_str().expect("id").to_owned(),
+        "KAZ".to_owned()
+    )));
 }
 
 #[tokio::test]
 async fn administrators_list_and_resolve_conflicts_and_a_disputed_holder_leaves_by_either_side() {
     let app = spawn_app().await;
-    let (admin, cn, kz) = staff(&app).await;
+    let (admin, _cn, kz) = staff(&app).await;
     let permit = app.issue(1, app.zone_today(), app.zone_today()).await;
     let t = now(&app) - Duration::hours(1);
     // Entered at the Kazakh gate, then (offline) again at the Chinese one: a conflict.
@@ -600,9 +646,18 @@ async fn administrators_list_and_resolve_conflicts_and_a_disputed_holder_leaves_
         .as_str()
         .expect("conflict")
         .to_owned();
-    // While it is open, the holder may leave through either side.
+    // The latest entry was at the Chinese gate; while the conflict is open, the holder may also
+    // leave through the Kazakh one.
+    let (b, _) = bundle(&app, &admin, "KZ-1", None).await;
+    assert_eq!(
+        inside(&b),
+        vec![(
+            permit["permit_id"].as_str().expect("id").to_owned(),
+            "CHN".to_owned()
+        )]
+    );
     let exit: Value = app
-        .post_json_as(&cn, "/api/v1/scans", &json!({ "token": permit["token"], "gate_id": "CN-1", "direction": "exit", "nonce": uuid::Uuid::now_v7().to_string() }))
+        .post_json_as(&kz, "/api/v1/scans", &json!({ "token": permit["token"], "gate_id": "KZ-1", "direction": "exit", "nonce": uuid::Uuid::now_v7().to_string() }))
         .await
         .json()
         .await
