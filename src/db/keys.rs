@@ -195,10 +195,7 @@ pub fn published(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec
         .order(signing_keys::created_at.desc())
         .select((signing_keys::kid, signing_keys::public_key))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(kid, x)| PublicKey::from_x(&kid, &x))
-        .collect())
+    Ok(public_keys(rows))
 }
 
 /// Bundle keys to publish at `now`: the active one, and retired ones while a bundle they signed
@@ -218,10 +215,14 @@ pub fn published_bundle_keys(
         .order(signing_keys::created_at.desc())
         .select((signing_keys::kid, signing_keys::public_key))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
+    Ok(public_keys(rows))
+}
+
+/// Stored `(kid, x)` pairs as public keys (a pair that is not a key is left out).
+fn public_keys(rows: Vec<(String, String)>) -> Vec<PublicKey> {
+    rows.into_iter()
         .filter_map(|(kid, x)| PublicKey::from_x(&kid, &x))
-        .collect())
+        .collect()
 }
 
 /// Any permit key ever made with this `kid`, for verifying a permit token (never a bundle key).

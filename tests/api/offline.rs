@@ -105,6 +105,25 @@ fn same_or_later(later: i64, earlier: i64) {
     }
 }
 
+/// An online scan (`POST /api/v1/scans`); its answer.
+async fn scan_online(
+    app: &TestApp,
+    bearer: &str,
+    token: &Value,
+    gate: &str,
+    direction: &str,
+) -> Value {
+    app.post_json_as(
+        bearer,
+        "/api/v1/scans",
+        &json!({ "token": token, "gate_id": gate, "direction": direction, "nonce": uuid::Uuid::now_v7().to_string() }),
+    )
+    .await
+    .json()
+    .await
+    .expect("json")
+}
+
 /// Officers at both gates, made by the administrator.
 async fn staff(app: &TestApp) -> (String, String, String) {
     let admin = app.admin().await;
@@ -565,22 +584,12 @@ async fn a_late_entry_closes_the_conflict_its_exit_opened_and_presence_follows_s
             "KAZ".to_owned()
         )]
     );
-    let wrong_side: Value = app
-        .post_json_as(&cn, "/api/v1/scans", &json!({ "token": other["token"], "gate_id": "CN-1", "direction": "exit", "nonce": uuid::Uuid::now_v7().to_string() }))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let wrong_side: Value = scan_online(&app, &cn, &other["token"], "CN-1", "exit").await;
     assert_eq!(wrong_side["reason"], "wrong_side", "{wrong_side}");
 
     // An entry uploaded late before an entry already logged: a double entry, which names both.
     let third = app.issue(3, app.zone_today(), app.zone_today()).await;
-    let online: Value = app
-        .post_json_as(&kz, "/api/v1/scans", &json!({ "token": third["token"], "gate_id": "KZ-1", "direction": "entry", "nonce": uuid::Uuid::now_v7().to_string() }))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let online: Value = scan_online(&app, &kz, &third["token"], "KZ-1", "entry").await;
     assert_eq!(online["decision"], "admit", "{online}");
     let earlier = upload(
         &app,
@@ -656,12 +665,7 @@ async fn administrators_list_and_resolve_conflicts_and_a_disputed_holder_leaves_
             "CHN".to_owned()
         )]
     );
-    let exit: Value = app
-        .post_json_as(&kz, "/api/v1/scans", &json!({ "token": permit["token"], "gate_id": "KZ-1", "direction": "exit", "nonce": uuid::Uuid::now_v7().to_string() }))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let exit: Value = scan_online(&app, &kz, &permit["token"], "KZ-1", "exit").await;
     assert_eq!(exit["decision"], "admit", "{exit}");
 
     problem(app.get_as(&kz, "/api/v1/conflicts").await, 403).await;
