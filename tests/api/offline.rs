@@ -105,6 +105,18 @@ fn same_or_later(later: i64, earlier: i64) {
     }
 }
 
+/// Revokes `permit` as `admin`.
+async fn revoke(app: &TestApp, admin: &str, permit: &Value) {
+    let path = format!(
+        "/api/v1/permits/{}/revoke",
+        permit["permit_id"].as_str().expect("id")
+    );
+    let response = app
+        .post_json_as(admin, &path, &json!({ "reason": "lost document" }))
+        .await;
+    assert_eq!(response.status(), 200);
+}
+
 /// An online scan (`POST /api/v1/scans`); its answer.
 async fn scan_online(
     app: &TestApp,
@@ -269,17 +281,7 @@ async fn the_bundle_lists_keys_revocations_and_who_is_inside_and_grows_its_versi
             "CHN".to_owned()
         )]
     );
-    let revoke = app
-        .post_json_as(
-            &admin,
-            &format!(
-                "/api/v1/permits/{}/revoke",
-                b["permit_id"].as_str().expect("id")
-            ),
-            &json!({ "reason": "lost document" }),
-        )
-        .await;
-    assert_eq!(revoke.status(), 200);
+    revoke(&app, &admin, &b).await;
     let (after_revocation, _) = bundle(&app, &cn, "CN-1", None).await;
     assert!(after_revocation.version > after_entry.version);
     assert_eq!(after_revocation.revoked.len(), 1);
@@ -287,7 +289,6 @@ async fn the_bundle_lists_keys_revocations_and_who_is_inside_and_grows_its_versi
         after_revocation.revoked[0].permit_id,
         b["permit_id"].as_str().expect("id")
     );
-    // The same version while nothing changes.
     let (again, _) = bundle(&app, &cn, "CN-1", None).await;
     // The same version while nothing changes (on PostgreSQL the version is the cluster's
     // transaction horizon, which other databases' transactions move too: it only never goes back).
@@ -341,17 +342,7 @@ async fn uploads_log_what_the_gate_decided_and_open_a_conflict_of_each_broken_ru
     let permits: Vec<Value> = issue_today(&app, 6).await;
     let t = now(&app) - Duration::hours(2);
     let revoked = &permits[5];
-    let revoke = app
-        .post_json_as(
-            &admin,
-            &format!(
-                "/api/v1/permits/{}/revoke",
-                revoked["permit_id"].as_str().expect("id")
-            ),
-            &json!({ "reason": "lost" }),
-        )
-        .await;
-    assert_eq!(revoke.status(), 200);
+    revoke(&app, &admin, revoked).await;
     let forged = {
         let token = permits[4]["token"].as_str().expect("token");
         let cut = token.len() - 4;
