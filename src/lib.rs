@@ -12,3 +12,4 @@ pub mod http;
 pub mod metrics;
 pub mod qr;
 pub mod telemetry;
+pub mod web;

@@ -95,6 +95,30 @@ pub fn svg(data: &[u8]) -> Result<String, QrError> {
         .build())
 }
 
+/// The QR of `data` as an `<svg>` element to put inside a page: `id`, and `label` for readers
+/// that cannot see it. `id` and `label` are escaped; the rest is the encoder's own markup.
+pub fn inline_svg(data: &[u8], id: &str, label: &str) -> Result<String, QrError> {
+    let document = svg(data)?;
+    let element = document
+        .find("<svg")
+        .map_or(document.as_str(), |at| &document[at..]);
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    Ok(element.replacen(
+        "<svg",
+        &format!(
+            "<svg id=\"{}\" role=\"img\" aria-label=\"{}\"",
+            escape(id),
+            escape(label)
+        ),
+        1,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,9 +8,11 @@ use std::net::IpAddr;
 
 use crate::db::permits::{self, IssueError, IssueLimits, PermitRow, Revocation};
 use crate::db::scans;
+use crate::db::staff::{self, Reservation};
 use crate::db::DbConnection;
 use crate::domain::document::DocumentInput;
 use crate::domain::permit::{Application, PermitId, RevocationReason, VisitRules, MAX_DAYS_AHEAD};
+use crate::domain::staff::permit_fetch_throttle_keys;
 use crate::domain::staff::{Admin, Role, Staff};
 
 use super::{Conflict, Core, Error};
@@ -138,23 +140,53 @@ fn sign(
     Ok(row)
 }
 
-/// The permit `id` for its holder: unknown ids and wrong codes look alike, and take as long.
-pub async fn fetch(core: &Core, id: &str, code: &str) -> Result<PermitRow, Error> {
-    let id: PermitId = id.parse().map_err(|_| Error::NotFound)?;
-    let key = id.to_string();
-    let row = core
+/// The permit `id` for its holder: unknown ids and wrong codes look alike, take as long, and are
+/// throttled like logins (per permit at the client, and per client).
+pub async fn fetch(core: &Core, id: &str, code: &str, client: IpAddr) -> Result<PermitRow, Error> {
+    let (permit_key, client_key) = permit_fetch_throttle_keys(
+        id.get(..64).unwrap_or(id),
+        &client.to_string(),
+        core.config.login_max_failures,
+    );
+    let now = core.clock.now().naive_utc();
+    let window = core.config.login_block;
+    let keys = [permit_key.clone(), client_key.clone()];
+    let reserved = core
         .store
-        .read(move |conn| Ok(permits::find(conn, &key)?))
+        .write(move |conn| Ok(staff::reserve_login(conn, &keys, now, window)?))
         .await?;
+    if let Reservation::Blocked { until } = reserved {
+        tracing::info!("permit look-up refused: too many failures");
+        return Err(Error::Throttled {
+            retry_after_secs: (until - now).num_seconds().max(1) as u64,
+        });
+    }
+    let found = match id.parse::<PermitId>() {
+        Ok(id) => {
+            let key = id.to_string();
+            core.store
+                .read(move |conn| Ok(permits::find(conn, &key)?))
+                .await?
+        }
+        Err(_) => None,
+    };
     // Hash even when the id is unknown, so both failures take the same time.
-    let stored_hash = row.as_ref().map_or_else(
+    let stored_hash = found.as_ref().map_or_else(
         || access_code::hash("unknown permit"),
         |r| r.access_code_hash.clone(),
     );
     let matches = access_code::matches(code, &stored_hash);
-    match row {
-        Some(row) if matches && !code.is_empty() => Ok(row),
-        _ => Err(Error::NotFound),
+    match found {
+        Some(row) if matches && !code.is_empty() => {
+            core.store
+                .write(move |conn| Ok(staff::forgive_login(conn, Some(&permit_key), &client_key)?))
+                .await?;
+            Ok(row)
+        }
+        _ => {
+            tracing::info!("permit look-up failed");
+            Err(Error::NotFound)
+        }
     }
 }
 

@@ -30,6 +30,16 @@ pub struct PermitClaims {
 }
 
 impl PermitClaims {
+    /// A name claim (`SURNAME<<GIVEN<NAMES`) as people read it: `SURNAME GIVEN NAMES`.
+    pub fn name_as_read(claim: &str) -> String {
+        claim
+            .split("<<")
+            .map(|part| part.replace('<', " "))
+            .filter(|part| !part.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The name claim for a holder: MRZ form, cut at a character boundary to fit 39 bytes.
     pub fn name_claim(surname: &str, given_names: &str) -> String {
         let words = |s: &str| {

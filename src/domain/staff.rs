@@ -274,6 +274,30 @@ impl ThrottleKey {
     }
 }
 
+/// The keys a traveler's attempt to open permit `permit_id` with an access code from `client`
+/// counts against, like a login: that permit at this client, and every permit at this client
+/// ([`CLIENT_ALLOWANCE`] times as many).
+pub fn permit_fetch_throttle_keys(
+    permit_id: &str,
+    client: &str,
+    max_failures: u32,
+) -> (ThrottleKey, ThrottleKey) {
+    let mut permit = ThrottleKey::new(
+        "permit",
+        None,
+        &format!("{permit_id}\n{client}"),
+        max_failures,
+    );
+    permit.client = client.to_owned();
+    let every = ThrottleKey::new(
+        "permit-client",
+        None,
+        client,
+        max_failures.saturating_mul(CLIENT_ALLOWANCE),
+    );
+    (permit, every)
+}
+
 /// The keys a login as `username` from `client` counts against: the account at this client (when
 /// the name could be an account's; one client's failures never lock the account out elsewhere),
 /// and the client, with [`CLIENT_ALLOWANCE`] times the account's limit.

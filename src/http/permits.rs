@@ -290,7 +290,12 @@ async fn permit_for_caller(
         .get(ACCESS_CODE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    Ok((permit_use::fetch(core, id, code).await?, Viewer::Holder))
+    let client =
+        super::client::client_of(req.peer_addr(), req.headers(), &core.config.trusted_proxies);
+    Ok((
+        permit_use::fetch(core, id, code, client).await?,
+        Viewer::Holder,
+    ))
 }
 
 /// The permit, for its holder.

@@ -130,6 +130,7 @@ impl Server {
                     web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()),
                 )
                 .configure(routes)
+                .configure(crate::web::routes)
                 .default_service(web::to(not_found))
                 .wrap(problem_safety_net())
                 .wrap(security_headers())

@@ -5,6 +5,7 @@ mod hardening;
 mod health;
 mod offline;
 mod ops;
+mod pages;
 mod permits;
 mod scans;
 mod staff;

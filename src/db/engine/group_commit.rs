@@ -373,7 +373,7 @@ fn writer(
         };
         let sqlite = matches!(&*conn, DbConnection::Sqlite(_));
         let commits = progress.committed.load(Ordering::SeqCst);
-        if sqlite && commits > 0 && commits % RESTART_EVERY == 0 {
+        if sqlite && commits > 0 && commits.is_multiple_of(RESTART_EVERY) {
             // Begun with the whole log copied, this transaction writes at the log's start again.
             progress.wait_for_checkpoint();
         }
@@ -447,7 +447,8 @@ fn writer(
         }
         let outcome = outcome.map_err(Arc::new);
         if outcome.is_ok()
-            && (progress.committed.fetch_add(1, Ordering::SeqCst) + 1) % CHECKPOINT_EVERY == 0
+            && (progress.committed.fetch_add(1, Ordering::SeqCst) + 1)
+                .is_multiple_of(CHECKPOINT_EVERY)
             && sqlite
         {
             let _ = committed.try_send(());

@@ -127,6 +127,50 @@ fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+impl DocumentInput {
+    /// This input with its blank fields taken from its MRZ, as a reader of the zone fills them in
+    /// (fields already typed are kept: [`TravelDocument::parse`] says where they disagree); the
+    /// MRZ's problems, fields named `mrz`, when it cannot be read.
+    pub fn filled_from_mrz(&self, today: NaiveDate) -> Result<DocumentInput, Vec<Violation>> {
+        let Some(raw) = present(&self.mrz) else {
+            return Err(vec![Violation::new(
+                "mrz",
+                ViolationCode::Required,
+                "paste the MRZ to fill the fields from it",
+            )]);
+        };
+        let m = mrz::parse(raw, today)?;
+        let mut out = self.clone();
+        let fill = |slot: &mut Option<String>, value: String| {
+            if present(slot).is_none() && !value.is_empty() {
+                *slot = Some(value);
+            }
+        };
+        let doc_type = match m.format {
+            MrzFormat::Td3 => "passport",
+            MrzFormat::Td1 => "id_card",
+        };
+        fill(&mut out.doc_type, doc_type.to_owned());
+        fill(&mut out.issuing_country, m.issuing_country.clone());
+        fill(&mut out.number, m.number.clone());
+        fill(&mut out.nationality, m.nationality.clone());
+        fill(&mut out.surname, m.surname.clone());
+        fill(&mut out.given_names, m.given_names.clone());
+        fill(
+            &mut out.birth_date,
+            m.birth_date.format("%Y-%m-%d").to_string(),
+        );
+        fill(&mut out.sex, m.sex.as_str().to_owned());
+        fill(
+            &mut out.expiry_date,
+            m.expiry_date.format("%Y-%m-%d").to_string(),
+        );
+        let personal = iin_from_optional_data(&m).unwrap_or_else(|| m.optional_data.clone());
+        fill(&mut out.personal_number, personal);
+        Ok(out)
+    }
+}
+
 impl TravelDocument {
     /// Checks a document as of `today`; on failure, returns every problem found, fields named as in the input.
     pub fn parse(input: &DocumentInput, today: NaiveDate) -> Result<Self, Vec<Violation>> {

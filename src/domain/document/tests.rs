@@ -499,3 +499,54 @@ fn a_typed_birth_date_settles_the_mrz_century() {
     assert!(codes(TravelDocument::parse(&wrong, today()))
         .contains(&("birth_date".into(), ViolationCode::Mismatch)));
 }
+
+#[test]
+fn an_mrz_fills_the_blank_fields_and_keeps_the_typed_ones() {
+    let pasted = DocumentInput {
+        mrz: Some(kaz_card_mrz()),
+        surname: Some("Typed".into()),
+        ..DocumentInput::default()
+    };
+    let filled = pasted.filled_from_mrz(today()).expect("readable");
+    assert_eq!(filled.doc_type.as_deref(), Some("id_card"));
+    assert_eq!(filled.issuing_country.as_deref(), Some("KAZ"));
+    assert_eq!(filled.number.as_deref(), Some("045678912"));
+    assert_eq!(
+        filled.surname.as_deref(),
+        Some("Typed"),
+        "typed fields stay"
+    );
+    assert_eq!(filled.given_names.as_deref(), Some("ANNA MARIA"));
+    assert_eq!(filled.birth_date.as_deref(), Some("1990-01-31"));
+    assert_eq!(filled.sex.as_deref(), Some("F"));
+    assert_eq!(filled.expiry_date.as_deref(), Some("2031-05-01"));
+    assert_eq!(filled.personal_number, Some(iin()));
+    let passport = DocumentInput {
+        mrz: Some(kaz_passport_mrz()),
+        ..DocumentInput::default()
+    }
+    .filled_from_mrz(today())
+    .expect("readable");
+    assert_eq!(passport.doc_type.as_deref(), Some("passport"));
+    assert!(TravelDocument::parse(&passport, today()).is_ok());
+
+    let blank = DocumentInput::default().filled_from_mrz(today());
+    let codes: Vec<_> = blank
+        .expect_err("no MRZ")
+        .iter()
+        .map(|v| (v.field.clone(), v.code))
+        .collect();
+    assert_eq!(codes, [("mrz".to_owned(), ViolationCode::Required)]);
+    // The birth date's check digit (line 2, position 20) changed.
+    let mrz = kaz_passport_mrz();
+    let (line1, line2) = mrz.split_once('\n').expect("two lines");
+    let digit = if &line2[19..20] == "0" { "1" } else { "0" };
+    let broken = format!("{line1}\n{}{digit}{}", &line2[..19], &line2[20..]);
+    let problems = DocumentInput {
+        mrz: Some(broken),
+        ..DocumentInput::default()
+    }
+    .filled_from_mrz(today())
+    .expect_err("unreadable");
+    assert!(problems.iter().all(|v| v.field == "mrz"), "{problems:?}");
+}
