@@ -290,6 +290,10 @@ impl ApplyPage {
                 f.kind = "select";
                 f.choices = vec![
                     Choice {
+                        value: "",
+                        text: tr.t("choose"),
+                    },
+                    Choice {
                         value: "passport",
                         text: tr.t("document-type-passport"),
                     },
@@ -351,7 +355,7 @@ impl ApplyPage {
                 f.choices = vec![
                     Choice {
                         value: "",
-                        text: tr.t("sex-choose"),
+                        text: tr.t("choose"),
                     },
                     Choice {
                         value: "F",
@@ -400,7 +404,6 @@ impl ApplyPage {
             f.min = Some(today.to_string());
             f.max =
                 Some((last_start + chrono::Days::new(u64::from(rules.max_stay_days))).to_string());
-            f.hint = Some(tr.t("date-hint"));
             f
         };
         let mut visit = vec![
@@ -768,14 +771,14 @@ impl FetchPage {
                 let mut f = Field::new(tr, "permit_id", msg("fetch-permit-id"), Some(permit_id))
                     .autocomplete("off");
                 f.maxlength = Some(64);
-                f.uppercase = true;
+                f.inputmode = "text";
                 f
             },
             {
                 let mut f = Field::new(tr, "access_code", msg("fetch-access-code"), None)
                     .autocomplete("off");
+                // Access codes are case-sensitive: typed as they are, never capitalised.
                 f.maxlength = Some(64);
-                f.uppercase = true;
                 f
             },
         ];

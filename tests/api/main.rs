@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, on SQLite or (with TEST_DATABASE_URL) PostgreSQL.
 
+mod browser;
 mod devices;
 mod hardening;
 mod health;
@@ -11,6 +12,7 @@ mod scans;
 mod staff;
 mod stats;
 mod store;
+mod traveler_browser;
 // Helpers serve many test modules; not every one uses each.
 #[allow(dead_code)]
 mod helpers;
