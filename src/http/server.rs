@@ -11,7 +11,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use super::client::RequestSpan;
 use super::problem::ApiError;
-use super::{not_found, problem_safety_net, routes};
+use super::{problem_safety_net, routes};
 use crate::app::Core;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -131,7 +131,7 @@ impl Server {
                 )
                 .configure(routes)
                 .configure(crate::web::routes)
-                .default_service(web::to(not_found))
+                .default_service(web::to(crate::web::not_found))
                 .wrap(problem_safety_net())
                 .wrap(security_headers())
                 .wrap(actix_web::middleware::from_fn(

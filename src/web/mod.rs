@@ -40,6 +40,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(traveler::download_qr);
 }
 
+/// An unknown address: a page in the reader's language for a browser, the API's 404 problem for
+/// anything else (and anything under `/api/`).
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, crate::http::problem::ApiError> {
+    let wants_page = !req.path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if !wants_page {
+        return crate::http::not_found().await;
+    }
+    let reader = Reader::of(&req);
+    let alert = problem::Alert::new(
+        &reader.tr,
+        StatusCode::NOT_FOUND,
+        i18n::msg("problem-not-found"),
+    );
+    Ok(traveler::problem_page(&reader, &alert))
+}
+
 /// Who reads a page: their language, and their form token.
 #[derive(Debug, Clone)]
 pub struct Reader {

@@ -718,7 +718,14 @@ async fn permit_page_with(
 
 /// A fault while building a page: logged with its cause, the reader told plainly.
 fn fault(reader: &Reader, error: Error) -> HttpResponse {
-    let alert = Alert::of(&reader.tr, &error, msg("problem-not-found"));
+    problem_page(
+        reader,
+        &Alert::of(&reader.tr, &error, msg("problem-not-found")),
+    )
+}
+
+/// A page that only says `alert`, with a way back to the application form.
+pub fn problem_page(reader: &Reader, alert: &Alert) -> HttpResponse {
     let page = ProblemPage {
         frame: reader.frame(msg("problem-title"), Section::Apply),
         alert: Some(alert.text.clone()),
@@ -726,7 +733,7 @@ fn fault(reader: &Reader, error: Error) -> HttpResponse {
         summary_title: String::new(),
         home: reader.tr.t("problem-home"),
     };
-    with_retry_after(reader.render(alert.status, &page), &alert)
+    with_retry_after(reader.render(alert.status, &page), alert)
 }
 
 /// A page that only says what went wrong.

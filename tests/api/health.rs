@@ -201,7 +201,10 @@ async fn serve_closes_its_database_and_exits_0_on_sigterm() {
     for round in 0..3 {
         let process = ServiceProcess::start_on(&app, &url).await;
         // Connections in use: readiness pings the database, a permit is a write.
-        let today = app.zone_today();
+        // The process keeps the real clock, not the test's: its zone date may be a day later.
+        let today = chrono::Utc::now()
+            .with_timezone(&app.config.zone_tz)
+            .date_naive();
         let until = today.checked_add_days(chrono::Days::new(3)).expect("date");
         for n in 0..3 {
             let response = app

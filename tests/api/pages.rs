@@ -133,6 +133,20 @@ impl<'a> Visitor<'a> {
         self.keep(response).await
     }
 
+    pub async fn get_accepting(&mut self, path: &str, accept: &str) -> Page {
+        let mut request = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .header("Accept", accept)
+            .header("Cookie", self.cookie_header());
+        if let Some(lang) = self.accept_language {
+            request = request.header("Accept-Language", lang);
+        }
+        let response = request.send().await.expect("GET");
+        self.keep(response).await
+    }
+
     pub async fn post(&mut self, path: &str, form: &[(&str, String)]) -> Page {
         self.post_with(path, form, &[]).await
     }
@@ -321,6 +335,22 @@ async fn the_form_names_its_inputs_as_the_contract_and_sends_safe_headers() {
         .expect("cc")
         .contains("immutable"));
     assert_eq!(app.get("/assets/none.js").await.status(), 404);
+
+    // An unknown address: a page for a browser, the API's problem for anything else.
+    let lost = chinese
+        .get_accepting("/nowhere", "text/html,*/*;q=0.8")
+        .await;
+    assert_eq!(lost.status, 404);
+    assert_eq!(lost.attr("html", "lang").as_deref(), Some("zh"));
+    assert!(lost
+        .text("[role=alert]")
+        .is_some_and(|t| t == "此地址没有页面。"));
+    let api = chinese.get_accepting("/api/v1/nowhere", "text/html").await;
+    assert_eq!(api.headers["content-type"], "application/problem+json");
+    assert_eq!(
+        chinese.get("/nowhere").await.headers["content-type"],
+        "application/problem+json"
+    );
 }
 
 #[tokio::test]

@@ -231,6 +231,23 @@ async fn a_permit_opens_again_only_with_its_code_prints_on_one_page_and_every_pa
                 issued["token"].as_str().expect("token")
             );
             if javascript {
+                // Everything the page loaded came from the service, and little of it.
+                let loaded = browser
+                    .client
+                    .execute(
+                        "const all = performance.getEntriesByType('navigation')
+                           .concat(performance.getEntriesByType('resource'));
+                         return [all.map(e => e.name), all.reduce((s, e) => s + e.transferSize, 0)];",
+                        vec![],
+                    )
+                    .await
+                    .expect("resources");
+                for url in loaded[0].as_array().expect("names") {
+                    let url = url.as_str().expect("url");
+                    assert!(url.starts_with(&app.address), "{url} is another host's");
+                }
+                let bytes = loaded[1].as_u64().expect("bytes");
+                assert!(bytes > 0 && bytes < 100 * 1024, "{bytes} bytes on the wire");
                 browser
                     .assert_accessible(&format!("the permit page in {}", lang.tag()))
                     .await;
