@@ -36,14 +36,20 @@ impl CsrfToken {
 
     fn fresh() -> Self {
         let mut bytes = [0u8; 32];
-        // The operating system's generator does not fail on the systems we run on; should it, the
-        // token is still unguessable by anyone but this process's memory.
-        if let Err(error) = getrandom::fill(&mut bytes) {
-            tracing::error!(%error, "no random bytes for a form token");
-        }
-        Self {
-            value: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
-            is_new: true,
+        match getrandom::fill(&mut bytes) {
+            Ok(()) => Self {
+                value: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+                is_new: true,
+            },
+            Err(error) => {
+                // No token at all: every post of this page is refused, never one of a guessable
+                // token accepted.
+                tracing::error!(%error, "no random bytes for a form token");
+                Self {
+                    value: String::new(),
+                    is_new: false,
+                }
+            }
         }
     }
 

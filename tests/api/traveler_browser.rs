@@ -310,3 +310,102 @@ fn pdf_pages(pdf: &[u8]) -> usize {
             .filter(|(at, m)| !text[at + m.len()..].starts_with('s'))
             .count()
 }
+
+#[tokio::test]
+async fn the_form_works_with_the_keyboard_alone() {
+    use fantoccini::key::Key;
+    let app = spawn_app().await;
+    let today = app.zone_today();
+    let browser = Browser::start(true).await;
+    browser.goto(&app, "/?lang=en").await;
+    let tab = Key::Tab.to_string();
+    let active_id = |b: &Browser| {
+        let client = b.client.clone();
+        async move {
+            let element = client.active_element().await.expect("focus");
+            element.attr("id").await.expect("id").unwrap_or_default()
+        }
+    };
+    // The first Tab reaches the skip link, which leads into the page.
+    browser
+        .find("body")
+        .await
+        .send_keys(&tab)
+        .await
+        .expect("tab");
+    let skip = browser.client.active_element().await.expect("focus");
+    assert_eq!(
+        skip.attr("class").await.expect("class").as_deref(),
+        Some("skip-link")
+    );
+    assert_eq!(
+        skip.css_value("outline-style").await.expect("css"),
+        "solid",
+        "focus is visible"
+    );
+    skip.send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    // From there, Tab visits the form in its reading order (a date input's parts are one stop).
+    let mut order: Vec<String> = Vec::new();
+    for _ in 0..30 {
+        browser
+            .client
+            .active_element()
+            .await
+            .expect("focus")
+            .send_keys(&tab)
+            .await
+            .expect("tab");
+        let id = active_id(&browser).await;
+        if order.last() != Some(&id) {
+            order.push(id.clone());
+        }
+        if id == "apply-submit" {
+            break;
+        }
+    }
+    assert_eq!(
+        order,
+        [
+            "f-document-mrz",
+            "read-mrz",
+            "f-document-type",
+            "f-document-issuing-country",
+            "f-document-number",
+            "f-document-nationality",
+            "f-document-surname",
+            "f-document-given-names",
+            "f-document-birth-date",
+            "f-document-sex",
+            "f-document-expiry-date",
+            "f-document-personal-number",
+            "f-visit-from",
+            "f-visit-until",
+            "apply-submit",
+        ]
+    );
+    // Typed field by field, Enter in a field applies (it does not read the empty MRZ).
+    let mut document = passport(260);
+    document["mrz"] = Value::Null;
+    for (name, value) in typed_fields(&document) {
+        browser.fill(name, &value).await;
+    }
+    browser
+        .fill("visit.from", &(today + Days::new(1)).to_string())
+        .await;
+    browser
+        .fill("visit.until", &(today + Days::new(2)).to_string())
+        .await;
+    browser
+        .find("[name=\"document.surname\"]")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    assert!(
+        !browser.text("#permit-id").await.is_empty(),
+        "Enter applied"
+    );
+    browser.close().await;
+}
