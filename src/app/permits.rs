@@ -8,11 +8,11 @@ use std::net::IpAddr;
 
 use crate::db::permits::{self, IssueError, IssueLimits, PermitRow, Revocation};
 use crate::db::scans;
-use crate::db::staff::{self, Reservation};
+use crate::db::staff;
 use crate::db::DbConnection;
 use crate::domain::document::DocumentInput;
 use crate::domain::permit::{Application, PermitId, RevocationReason, VisitRules, MAX_DAYS_AHEAD};
-use crate::domain::staff::permit_fetch_throttle_keys;
+use crate::domain::staff::{permit_fetch_throttle_keys, ThrottleKey};
 use crate::domain::staff::{Admin, Role, Staff};
 
 use super::{Conflict, Core, Error};
@@ -141,35 +141,33 @@ fn sign(
 }
 
 /// The permit `id` for its holder: unknown ids and wrong codes look alike, take as long, and are
-/// throttled like logins (per permit at the client, and per client).
+/// throttled like logins (per permit at the client, and per client). Only failures count, so a
+/// holder opening their permit on several screens at once is never blocked by it.
 pub async fn fetch(core: &Core, id: &str, code: &str, client: IpAddr) -> Result<PermitRow, Error> {
-    let (permit_key, client_key) = permit_fetch_throttle_keys(
-        id.get(..64).unwrap_or(id),
-        &client.to_string(),
-        core.config.login_max_failures,
-    );
+    // The keys are hashes: whatever was typed as the id, their size is bounded.
+    let keys: [ThrottleKey; 2] =
+        permit_fetch_throttle_keys(id, &client.to_string(), core.config.login_max_failures).into();
     let now = core.clock.now().naive_utc();
     let window = core.config.login_block;
-    let keys = [permit_key.clone(), client_key.clone()];
-    let reserved = core
+    let parsed = id.parse::<PermitId>().ok().map(|id| id.to_string());
+    let checked = keys.clone();
+    let (blocked, found) = core
         .store
-        .write(move |conn| Ok(staff::reserve_login(conn, &keys, now, window)?))
+        .read(move |conn| {
+            let blocked = staff::blocked_until(conn, &checked, now)?;
+            let found = match (&blocked, parsed) {
+                (None, Some(key)) => permits::find(conn, &key)?,
+                _ => None,
+            };
+            Ok((blocked, found))
+        })
         .await?;
-    if let Reservation::Blocked { until } = reserved {
+    if let Some(until) = blocked {
         tracing::info!("permit look-up refused: too many failures");
         return Err(Error::Throttled {
             retry_after_secs: (until - now).num_seconds().max(1) as u64,
         });
     }
-    let found = match id.parse::<PermitId>() {
-        Ok(id) => {
-            let key = id.to_string();
-            core.store
-                .read(move |conn| Ok(permits::find(conn, &key)?))
-                .await?
-        }
-        Err(_) => None,
-    };
     // Hash even when the id is unknown, so both failures take the same time.
     let stored_hash = found.as_ref().map_or_else(
         || access_code::hash("unknown permit"),
@@ -177,13 +175,11 @@ pub async fn fetch(core: &Core, id: &str, code: &str, client: IpAddr) -> Result<
     );
     let matches = access_code::matches(code, &stored_hash);
     match found {
-        Some(row) if matches && !code.is_empty() => {
-            core.store
-                .write(move |conn| Ok(staff::forgive_login(conn, Some(&permit_key), &client_key)?))
-                .await?;
-            Ok(row)
-        }
+        Some(row) if matches && !code.is_empty() => Ok(row),
         _ => {
+            core.store
+                .write(move |conn| Ok(staff::record_failure(conn, &keys, now, window)?))
+                .await?;
             tracing::info!("permit look-up failed");
             Err(Error::NotFound)
         }

@@ -240,33 +240,7 @@ pub fn reserve_login(
     conn.transaction(|c| {
         let hashes: Vec<&str> = keys.iter().map(|k| k.hash.as_str()).collect();
         for key in keys {
-            let fresh = diesel::insert_into(login_throttle::table)
-                .values((
-                    login_throttle::key_hash.eq(&key.hash),
-                    login_throttle::username.eq(key.username.as_deref()),
-                    login_throttle::client.eq(&key.client),
-                    login_throttle::attempts.eq(0),
-                    login_throttle::window_started_at.eq(now),
-                ))
-                .on_conflict(login_throttle::key_hash)
-                .do_nothing();
-            super::on_backend!(c, fresh)?;
-            // Locks the key's row (PostgreSQL) before it is read: parallel attempts take turns.
-            diesel::update(login_throttle::table.find(&key.hash))
-                .set(login_throttle::attempts.eq(login_throttle::attempts))
-                .execute(c)?;
-            let ended = login_throttle::blocked_until
-                .is_null()
-                .and(login_throttle::window_started_at.le(now - window))
-                .or(login_throttle::blocked_until.le(now));
-            diesel::update(login_throttle::table.find(&key.hash))
-                .filter(ended)
-                .set((
-                    login_throttle::attempts.eq(0),
-                    login_throttle::window_started_at.eq(now),
-                    login_throttle::blocked_until.eq(None::<NaiveDateTime>),
-                ))
-                .execute(c)?;
+            start_counting(c, key, now, window)?;
         }
         let mut blocked = None;
         for key in keys {
@@ -289,6 +263,84 @@ pub fn reserve_login(
             .set(login_throttle::attempts.eq(login_throttle::attempts + 1))
             .execute(c)?;
         Ok(Reservation::Granted)
+    })
+}
+
+/// Makes `key`'s row if it has none, locks it (PostgreSQL), and starts its count again when its
+/// window or its block has ended.
+fn start_counting(
+    c: &mut DbConnection,
+    key: &ThrottleKey,
+    now: NaiveDateTime,
+    window: chrono::Duration,
+) -> QueryResult<()> {
+    let fresh = diesel::insert_into(login_throttle::table)
+        .values((
+            login_throttle::key_hash.eq(&key.hash),
+            login_throttle::username.eq(key.username.as_deref()),
+            login_throttle::client.eq(&key.client),
+            login_throttle::attempts.eq(0),
+            login_throttle::window_started_at.eq(now),
+        ))
+        .on_conflict(login_throttle::key_hash)
+        .do_nothing();
+    super::on_backend!(c, fresh)?;
+    // Locks the key's row (PostgreSQL) before it is read: parallel attempts take turns.
+    diesel::update(login_throttle::table.find(&key.hash))
+        .set(login_throttle::attempts.eq(login_throttle::attempts))
+        .execute(c)?;
+    let ended = login_throttle::blocked_until
+        .is_null()
+        .and(login_throttle::window_started_at.le(now - window))
+        .or(login_throttle::blocked_until.le(now));
+    diesel::update(login_throttle::table.find(&key.hash))
+        .filter(ended)
+        .set((
+            login_throttle::attempts.eq(0),
+            login_throttle::window_started_at.eq(now),
+            login_throttle::blocked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+/// When the last block in force at `now` among `keys` ends, if any is.
+pub fn blocked_until(
+    conn: &mut DbConnection,
+    keys: &[ThrottleKey],
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let hashes: Vec<&str> = keys.iter().map(|k| k.hash.as_str()).collect();
+    let blocks: Vec<Option<NaiveDateTime>> = login_throttle::table
+        .filter(login_throttle::key_hash.eq_any(&hashes))
+        .filter(login_throttle::blocked_until.gt(now))
+        .select(login_throttle::blocked_until)
+        .load(conn)?;
+    Ok(blocks.into_iter().flatten().max())
+}
+
+/// Counts one failure against every key, in one transaction; a key that reaches its limit is
+/// blocked for `window`. For checks where only failures count (a success reserves nothing, so
+/// parallel successes never block each other).
+pub fn record_failure(
+    conn: &mut DbConnection,
+    keys: &[ThrottleKey],
+    now: NaiveDateTime,
+    window: chrono::Duration,
+) -> QueryResult<()> {
+    conn.transaction(|c| {
+        for key in keys {
+            start_counting(c, key, now, window)?;
+            diesel::update(login_throttle::table.find(&key.hash))
+                .set(login_throttle::attempts.eq(login_throttle::attempts + 1))
+                .execute(c)?;
+            diesel::update(login_throttle::table.find(&key.hash))
+                .filter(login_throttle::attempts.ge(key.limit as i32))
+                .filter(login_throttle::blocked_until.is_null())
+                .set(login_throttle::blocked_until.eq(Some(now + window)))
+                .execute(c)?;
+        }
+        Ok(())
     })
 }
 

@@ -70,17 +70,11 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 /// Turns any error answer that is not already a problem (framework defaults such as 405) into one.
 pub fn problem_safety_net<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        let is_problem = res
-            .response()
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        let content_type = res.response().headers().get(header::CONTENT_TYPE);
+        let is_problem =
+            content_type.is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
         // Pages answer their own refusals in HTML, in the reader's language.
-        let is_page = res
-            .response()
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+        let is_page = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
         if is_problem || is_page {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
