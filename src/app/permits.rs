@@ -12,7 +12,7 @@ use crate::db::staff;
 use crate::db::DbConnection;
 use crate::domain::document::DocumentInput;
 use crate::domain::permit::{Application, PermitId, RevocationReason, VisitRules, MAX_DAYS_AHEAD};
-use crate::domain::staff::{permit_fetch_throttle_keys, ThrottleKey};
+use crate::domain::staff::permit_fetch_throttle_keys;
 use crate::domain::staff::{Admin, Role, Staff};
 
 use super::{Conflict, Core, Error};
@@ -142,27 +142,29 @@ fn sign(
 
 /// The permit `id` for its holder: unknown ids and wrong codes look alike, take as long, and are
 /// throttled like logins (per permit at the client, and per client). Only failures count, so a
-/// holder opening their permit on several screens at once is never blocked by it.
+/// holder opening their permit on several screens at once is never blocked by it; the right code
+/// forgets the permit's failures (not the client's).
 pub async fn fetch(core: &Core, id: &str, code: &str, client: IpAddr) -> Result<PermitRow, Error> {
     // The keys are hashes: whatever was typed as the id, their size is bounded.
-    let keys: [ThrottleKey; 2] =
-        permit_fetch_throttle_keys(id, &client.to_string(), core.config.login_max_failures).into();
+    let (permit_key, client_key) =
+        permit_fetch_throttle_keys(id, &client.to_string(), core.config.login_max_failures);
     let now = core.clock.now().naive_utc();
     let window = core.config.login_block;
     let parsed = id.parse::<PermitId>().ok().map(|id| id.to_string());
+    let keys = [permit_key.clone(), client_key];
     let checked = keys.clone();
-    let (blocked, found) = core
+    let (state, found) = core
         .store
         .read(move |conn| {
-            let blocked = staff::blocked_until(conn, &checked, now)?;
-            let found = match (&blocked, parsed) {
+            let state = staff::throttle_state(conn, &checked, now)?;
+            let found = match (&state.blocked_until, parsed) {
                 (None, Some(key)) => permits::find(conn, &key)?,
                 _ => None,
             };
-            Ok((blocked, found))
+            Ok((state, found))
         })
         .await?;
-    if let Some(until) = blocked {
+    if let Some(until) = state.blocked_until {
         tracing::info!("permit look-up refused: too many failures");
         return Err(Error::Throttled {
             retry_after_secs: (until - now).num_seconds().max(1) as u64,
@@ -175,7 +177,14 @@ pub async fn fetch(core: &Core, id: &str, code: &str, client: IpAddr) -> Result<
     );
     let matches = access_code::matches(code, &stored_hash);
     match found {
-        Some(row) if matches && !code.is_empty() => Ok(row),
+        Some(row) if matches && !code.is_empty() => {
+            if state.counting.contains(&permit_key.hash) {
+                core.store
+                    .write(move |conn| Ok(staff::forget(conn, &permit_key)?))
+                    .await?;
+            }
+            Ok(row)
+        }
         _ => {
             core.store
                 .write(move |conn| Ok(staff::record_failure(conn, &keys, now, window)?))

@@ -304,19 +304,49 @@ fn start_counting(
     Ok(())
 }
 
-/// When the last block in force at `now` among `keys` ends, if any is.
-pub fn blocked_until(
+/// What the throttle holds for some keys at one instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThrottleState {
+    /// When the last block in force among the keys ends, if one is.
+    pub blocked_until: Option<NaiveDateTime>,
+    /// The keys (their hashes) with failures counted.
+    pub counting: Vec<String>,
+}
+
+/// What the throttle holds for `keys` at `now`.
+pub fn throttle_state(
     conn: &mut DbConnection,
     keys: &[ThrottleKey],
     now: NaiveDateTime,
-) -> QueryResult<Option<NaiveDateTime>> {
+) -> QueryResult<ThrottleState> {
     let hashes: Vec<&str> = keys.iter().map(|k| k.hash.as_str()).collect();
-    let blocks: Vec<Option<NaiveDateTime>> = login_throttle::table
+    let rows: Vec<(String, i32, Option<NaiveDateTime>)> = login_throttle::table
         .filter(login_throttle::key_hash.eq_any(&hashes))
-        .filter(login_throttle::blocked_until.gt(now))
-        .select(login_throttle::blocked_until)
+        .select((
+            login_throttle::key_hash,
+            login_throttle::attempts,
+            login_throttle::blocked_until,
+        ))
         .load(conn)?;
-    Ok(blocks.into_iter().flatten().max())
+    Ok(ThrottleState {
+        blocked_until: rows
+            .iter()
+            .filter_map(|(_, _, until)| *until)
+            .filter(|until| *until > now)
+            .max(),
+        counting: rows
+            .into_iter()
+            .filter(|(_, attempts, _)| *attempts > 0)
+            .map(|(hash, _, _)| hash)
+            .collect(),
+    })
+}
+
+/// Forgets what `key` counted.
+pub fn forget(conn: &mut DbConnection, key: &ThrottleKey) -> QueryResult<()> {
+    diesel::delete(login_throttle::table.find(&key.hash))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Counts one failure against every key, in one transaction; a key that reaches its limit is

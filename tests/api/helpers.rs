@@ -158,16 +158,17 @@ pub async fn start(
     data_dir: tempfile::TempDir,
     pg: Option<PgTestDatabase>,
 ) -> TestApp {
-    start_owning(settings, Some(data_dir), pg).await
+    start_owning(settings, Some(data_dir), pg, test_start_instant()).await
 }
 
 async fn start_owning(
     settings: RawSettings,
     data_dir: Option<tempfile::TempDir>,
     pg: Option<PgTestDatabase>,
+    now: DateTime<Utc>,
 ) -> TestApp {
     let config = Config::from_raw(settings.clone()).expect("valid test configuration");
-    let clock = Arc::new(ManualClock::new(test_start_instant()));
+    let clock = Arc::new(ManualClock::new(now));
     let app = Server::build(config.clone(), clock.clone()).expect("service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let metrics_address = app
@@ -196,9 +197,15 @@ impl TestApp {
     pub async fn spawn_peer_unready_with(&self, adjust: impl FnOnce(&mut RawSettings)) -> TestApp {
         let mut settings = self.settings.clone();
         adjust(&mut settings);
-        let peer = start_owning(settings, None, None).await;
-        peer.clock.set(borderpass::clock::Clock::now(&*self.clock));
-        peer
+        // The peer starts at this instance's now: what it does as it starts (building a time
+        // zone's daily counts up to today, say) must see the same day.
+        start_owning(
+            settings,
+            None,
+            None,
+            borderpass::clock::Clock::now(&*self.clock),
+        )
+        .await
     }
 
     /// A second service instance on the same database and data directory (so the same key-encryption key).

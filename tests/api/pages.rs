@@ -669,6 +669,33 @@ async fn opening_permits_with_wrong_codes_is_throttled_like_logins() {
     let mut visitor = Visitor::new(&app);
     let token = visitor.get("/permit").await.csrf();
     let limit = app.config.login_max_failures;
+    // The right code forgets the permit's failures: mistyped a few times, twice over, it opens.
+    for _ in 0..2 {
+        for _ in 0..limit - 1 {
+            let page = visitor
+                .post(
+                    "/permit",
+                    &[
+                        ("permit_id", id.clone()),
+                        ("access_code", "NOPE".to_owned()),
+                        ("csrf", token.clone()),
+                    ],
+                )
+                .await;
+            assert_eq!(page.status, 404);
+        }
+        let page = visitor
+            .post(
+                "/permit",
+                &[
+                    ("permit_id", id.clone()),
+                    ("access_code", code.clone()),
+                    ("csrf", token.clone()),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 200);
+    }
     for _ in 0..limit {
         let page = visitor
             .post(
