@@ -140,6 +140,21 @@ fn sign(
     Ok(row)
 }
 
+/// What a pasted MRZ fills in of a document being typed (the blank fields; typed ones are kept),
+/// read as of the zone's today; its problems, fields named `document.mrz`, when it cannot be read.
+pub fn read_mrz(core: &Core, document: &DocumentInput) -> Result<DocumentInput, Error> {
+    document
+        .filled_from_mrz(core.zone_today())
+        .map_err(|violations| {
+            Error::Invalid(
+                violations
+                    .into_iter()
+                    .map(|v| v.within("document"))
+                    .collect(),
+            )
+        })
+}
+
 /// The permit `id` for its holder: unknown ids and wrong codes look alike, take as long, and are
 /// throttled like logins (per permit at the client, and per client). Only failures count, so a
 /// holder opening their permit on several screens at once is never blocked by it; the right code

@@ -501,21 +501,18 @@ pub async fn apply(
         return reader.render(StatusCode::FORBIDDEN, &page);
     }
     if read_mrz {
-        return match input.document.filled_from_mrz(core.zone_today()) {
+        return match permit_use::read_mrz(&core, &input.document) {
             Ok(document) => {
                 let filled = ApplicationInput { document, ..input };
                 let mut page = ApplyPage::new(&reader, &core, &filled, &[]);
                 page.notice = Some(reader.tr.t("mrz-filled"));
                 reader.render(StatusCode::OK, &page)
             }
-            Err(violations) => {
-                let within: Vec<Violation> = violations
-                    .into_iter()
-                    .map(|v| v.within("document"))
-                    .collect();
-                let page = ApplyPage::new(&reader, &core, &input, &within);
+            Err(Error::Invalid(violations)) => {
+                let page = ApplyPage::new(&reader, &core, &input, &violations);
                 reader.render(StatusCode::UNPROCESSABLE_ENTITY, &page)
             }
+            Err(error) => fault(&reader, error),
         };
     }
     match permit_use::apply(&core, input.clone(), client.0).await {
@@ -562,7 +559,7 @@ pub async fn mrz_fields(
         return HttpResponse::Forbidden().finish();
     }
     let input = form.into_input();
-    let answer = match input.document.filled_from_mrz(core.zone_today()) {
+    let answer = match permit_use::read_mrz(&core, &input.document) {
         Ok(d) => {
             let pairs = [
                 ("document.type", d.doc_type),
@@ -584,16 +581,20 @@ pub async fn mrz_fields(
                 errors: Vec::new(),
             }
         }
-        Err(violations) => MrzAnswer {
+        Err(Error::Invalid(violations)) => MrzAnswer {
             fields: Default::default(),
             errors: violations
                 .iter()
                 .map(|v| MrzProblem {
-                    field: format!("document.{}", v.field),
+                    field: v.field.clone(),
                     message: reader.tr.violation(v.code),
                 })
                 .collect(),
         },
+        Err(error) => {
+            let alert = Alert::of(&reader.tr, &error, msg("problem-not-found"));
+            return HttpResponse::build(alert.status).finish();
+        }
     };
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
