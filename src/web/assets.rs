@@ -24,6 +24,21 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("assets/apply.js"),
     },
+    Asset {
+        name: "gate.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("assets/gate.css"),
+    },
+    Asset {
+        name: "gate-rules.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("assets/gate-rules.js"),
+    },
+    Asset {
+        name: "gate.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("assets/gate.js"),
+    },
 ];
 
 /// A digest of every asset: part of their addresses, so a new binary's assets are never taken

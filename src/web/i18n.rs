@@ -91,6 +91,8 @@ pub const MESSAGES_WITH_ARGS: &[(&str, &[&str])] = &[
     ("field-problem", &["field", "problem"]),
     ("retry-after", &["seconds"]),
     ("footer-zone-time", &["tz"]),
+    ("gate-bundle-age", &["minutes"]),
+    ("gate-upload-conflict", &["kind"]),
 ];
 
 /// Marks a message id that the code passes along before it is looked up, so the translations'

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod gate;
 pub mod i18n;
 pub mod problem;
 pub mod traveler;
@@ -37,7 +38,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(traveler::mrz_fields)
         .service(traveler::fetch_form)
         .service(traveler::fetch)
-        .service(traveler::download_qr);
+        .service(traveler::download_qr)
+        .service(gate::gate_page)
+        .service(gate::service_worker);
 }
 
 /// An unknown address: a page in the reader's language for a browser, the API's 404 problem for
@@ -133,6 +136,7 @@ impl Reader {
             })
             .collect(),
             style_href: assets::href("style.css"),
+            extra_style: None,
             footer: String::new(),
         }
     }
@@ -194,6 +198,8 @@ pub enum Section {
     Apply,
     /// Opening a permit again.
     Fetch,
+    /// The gate scanner.
+    Gate,
 }
 
 /// What every page shows around its content.
@@ -209,6 +215,8 @@ pub struct Frame {
     pub nav: Vec<NavLink>,
     /// The style sheet's address.
     pub style_href: String,
+    /// A page's own style sheet, after the common one.
+    pub extra_style: Option<String>,
     /// A line at the foot of the page.
     pub footer: String,
 }

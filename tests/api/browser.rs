@@ -121,6 +121,19 @@ impl Browser {
         self.find(css).await.text().await.expect("text")
     }
 
+    /// The text at `css` once `ready` holds for it, polled for up to `seconds`; the last text
+    /// read either way (the caller asserts what it needs).
+    pub async fn text_once(&self, css: &str, seconds: u64, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let text = self.text(css).await;
+            if ready(&text) || std::time::Instant::now() > deadline {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.find(css).await.attr(name).await.expect("attr")
     }

@@ -208,6 +208,26 @@ impl TestApp {
         .await
     }
 
+    /// Stops the service at once, as a lost network or a crash would look to its clients; the
+    /// database and data directory stay for [`TestApp::restart_service`].
+    pub async fn stop_service(&self) {
+        self.handle.stop(false).await;
+    }
+
+    /// Starts the service again on the same address, database and clock.
+    pub async fn restart_service(&mut self) {
+        let mut config = self.config.clone();
+        config.bind = self
+            .address
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the service's address");
+        let server = Server::build(config, self.clock.clone()).expect("service starts again");
+        self.handle = server.handle();
+        tokio::spawn(server.run_until_stopped());
+        self.wait_until_ready().await;
+    }
+
     /// A second service instance on the same database and data directory (so the same key-encryption key).
     pub async fn spawn_peer(&self) -> TestApp {
         self.spawn_peer_with(|_| {}).await

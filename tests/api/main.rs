@@ -2,6 +2,7 @@
 
 mod browser;
 mod devices;
+mod gate_browser;
 mod hardening;
 mod health;
 mod offline;
