@@ -769,7 +769,30 @@ async fn a_lost_key_encryption_key_is_recovered_as_documented() {
         "{text}"
     );
     assert!(!text.contains("unreachable"), "{text}");
-    assert!(process.terminate().success());
+    // Answering means its runtime runs, and with it the SIGTERM handler: a signal sent in the
+    // first milliseconds of a start (under load, the warning comes that early) kills a process
+    // before it has one.
+    let health = format!("{}/healthz", process.address);
+    let answering = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !app
+        .client
+        .get(&health)
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            tokio::time::Instant::now() < answering,
+            "serve never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = process.terminate();
+    assert!(
+        status.success(),
+        "{status}: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
     assert_eq!(lost.get("/readyz").await.status(), 503);
     // The documented recovery: a new signing key, a new bundle-signing key and a new staff-token
     // key under the new KEK.
