@@ -147,6 +147,16 @@ impl<'a> Visitor<'a> {
         self.keep(response).await
     }
 
+    /// Opens permit `id` with `code` on `/permit`, with the form token `csrf`.
+    pub async fn open_permit(&mut self, id: &str, code: &str, csrf: &str) -> Page {
+        let form = [
+            ("permit_id", id.to_owned()),
+            ("access_code", code.to_owned()),
+            ("csrf", csrf.to_owned()),
+        ];
+        self.post("/permit", &form).await
+    }
+
     pub async fn post(&mut self, path: &str, form: &[(&str, String)]) -> Page {
         self.post_with(path, form, &[]).await
     }
@@ -174,26 +184,28 @@ impl<'a> Visitor<'a> {
     }
 }
 
+/// The application form's document inputs, by the API's JSON field they stand for.
+pub const DOCUMENT_FIELDS: [(&str, &str); 11] = [
+    ("type", "document.type"),
+    ("issuing_country", "document.issuing_country"),
+    ("number", "document.number"),
+    ("nationality", "document.nationality"),
+    ("surname", "document.surname"),
+    ("given_names", "document.given_names"),
+    ("birth_date", "document.birth_date"),
+    ("sex", "document.sex"),
+    ("expiry_date", "document.expiry_date"),
+    ("personal_number", "document.personal_number"),
+    ("mrz", "document.mrz"),
+];
+
 /// The form fields of an application of `document` (the API's JSON document) for the days given.
 pub fn form_of(
     document: &Value,
     from: chrono::NaiveDate,
     until: chrono::NaiveDate,
 ) -> Vec<(&'static str, String)> {
-    let names = [
-        ("type", "document.type"),
-        ("issuing_country", "document.issuing_country"),
-        ("number", "document.number"),
-        ("nationality", "document.nationality"),
-        ("surname", "document.surname"),
-        ("given_names", "document.given_names"),
-        ("birth_date", "document.birth_date"),
-        ("sex", "document.sex"),
-        ("expiry_date", "document.expiry_date"),
-        ("personal_number", "document.personal_number"),
-        ("mrz", "document.mrz"),
-    ];
-    let mut form: Vec<(&'static str, String)> = names
+    let mut form: Vec<(&'static str, String)> = DOCUMENT_FIELDS
         .iter()
         .map(|(json, name)| {
             (
@@ -672,53 +684,17 @@ async fn opening_permits_with_wrong_codes_is_throttled_like_logins() {
     // The right code forgets the permit's failures: mistyped a few times, twice over, it opens.
     for _ in 0..2 {
         for _ in 0..limit - 1 {
-            let page = visitor
-                .post(
-                    "/permit",
-                    &[
-                        ("permit_id", id.clone()),
-                        ("access_code", "NOPE".to_owned()),
-                        ("csrf", token.clone()),
-                    ],
-                )
-                .await;
+            let page = visitor.open_permit(&id, "NOPE", &token).await;
             assert_eq!(page.status, 404);
         }
-        let page = visitor
-            .post(
-                "/permit",
-                &[
-                    ("permit_id", id.clone()),
-                    ("access_code", code.clone()),
-                    ("csrf", token.clone()),
-                ],
-            )
-            .await;
+        let page = visitor.open_permit(&id, &code, &token).await;
         assert_eq!(page.status, 200);
     }
     for _ in 0..limit {
-        let page = visitor
-            .post(
-                "/permit",
-                &[
-                    ("permit_id", id.clone()),
-                    ("access_code", "NOPE".to_owned()),
-                    ("csrf", token.clone()),
-                ],
-            )
-            .await;
+        let page = visitor.open_permit(&id, "NOPE", &token).await;
         assert_eq!(page.status, 404);
     }
-    let blocked = visitor
-        .post(
-            "/permit",
-            &[
-                ("permit_id", id.clone()),
-                ("access_code", code.clone()),
-                ("csrf", token.clone()),
-            ],
-        )
-        .await;
+    let blocked = visitor.open_permit(&id, &code, &token).await;
     assert_eq!(blocked.status, 429, "even the right code waits");
     assert!(blocked.headers.contains_key("retry-after"));
     assert!(blocked
