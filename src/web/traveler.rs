@@ -143,6 +143,19 @@ impl Field {
         }
     }
 
+    /// A `<select>` of `choices` (value, message id), after a first "Choose" with no value.
+    fn select(mut self, tr: &Tr, choices: &[(&'static str, &str)]) -> Self {
+        self.kind = "select";
+        self.choices = std::iter::once(("", msg("choose")))
+            .chain(choices.iter().copied())
+            .map(|(value, text)| Choice {
+                value,
+                text: tr.t(text),
+            })
+            .collect();
+        self
+    }
+
     fn hint(mut self, tr: &Tr, id: &str) -> Self {
         self.hint = Some(tr.t(id));
         self
@@ -286,22 +299,14 @@ impl ApplyPage {
                     "document.type",
                     msg("document-type"),
                     d.doc_type.as_deref(),
+                )
+                .select(
+                    tr,
+                    &[
+                        ("passport", msg("document-type-passport")),
+                        ("id_card", msg("document-type-id_card")),
+                    ],
                 );
-                f.kind = "select";
-                f.choices = vec![
-                    Choice {
-                        value: "",
-                        text: tr.t("choose"),
-                    },
-                    Choice {
-                        value: "passport",
-                        text: tr.t("document-type-passport"),
-                    },
-                    Choice {
-                        value: "id_card",
-                        text: tr.t("document-type-id_card"),
-                    },
-                ];
                 f.wide = true;
                 f
             },
@@ -349,29 +354,14 @@ impl ApplyPage {
                 f.maxlength = Some(10);
                 f
             },
-            {
-                let mut f = Field::new(tr, "document.sex", msg("sex"), d.sex.as_deref());
-                f.kind = "select";
-                f.choices = vec![
-                    Choice {
-                        value: "",
-                        text: tr.t("choose"),
-                    },
-                    Choice {
-                        value: "F",
-                        text: tr.t("sex-f"),
-                    },
-                    Choice {
-                        value: "M",
-                        text: tr.t("sex-m"),
-                    },
-                    Choice {
-                        value: "X",
-                        text: tr.t("sex-x"),
-                    },
-                ];
-                f
-            },
+            Field::new(tr, "document.sex", msg("sex"), d.sex.as_deref()).select(
+                tr,
+                &[
+                    ("F", msg("sex-f")),
+                    ("M", msg("sex-m")),
+                    ("X", msg("sex-x")),
+                ],
+            ),
             {
                 let mut f = Field::new(
                     tr,
@@ -516,7 +506,7 @@ pub async fn apply(
         };
     }
     match permit_use::apply(&core, input.clone(), client.0).await {
-        Ok(issued) => permit_page(&reader, &core, &issued.permit, Some(&issued.access_code)).await,
+        Ok(issued) => permit_page(&reader, &core, &issued.permit, &issued.access_code, true).await,
         Err(Error::Invalid(violations)) => {
             let page = ApplyPage::new(&reader, &core, &input, &violations);
             reader.render(StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -641,23 +631,14 @@ pub struct PermitPage {
     zone_time: String,
 }
 
-/// The permit page of `row`; `access_code` is shown only right after applying (else it is only
-/// carried, hidden, for the PNG download).
+/// The permit page of `row`. `code` is carried, hidden, for the PNG download; it is shown (as
+/// `#access-code`) only when `show_code`, right after applying.
 async fn permit_page(
     reader: &Reader,
     core: &Core,
     row: &PermitRow,
-    code: Option<&str>,
-) -> HttpResponse {
-    permit_page_with(reader, core, row, code, code.unwrap_or_default()).await
-}
-
-async fn permit_page_with(
-    reader: &Reader,
-    core: &Core,
-    row: &PermitRow,
-    shown_code: Option<&str>,
     code: &str,
+    show_code: bool,
 ) -> HttpResponse {
     let tr = &reader.tr;
     let token = row.token.clone();
@@ -674,7 +655,7 @@ async fn permit_page_with(
     let page = PermitPage {
         frame: reader.frame(msg("permit-title"), Section::Fetch),
         csrf: reader.csrf.value().to_owned(),
-        granted: shown_code.is_some(),
+        granted: show_code,
         granted_text: tr.t("permit-granted"),
         revoked,
         revoked_text: tr.t("permit-revoked-note"),
@@ -704,7 +685,7 @@ async fn permit_page_with(
             msg("permit-status-active")
         }),
         permit_id: row.id.clone(),
-        access_code: shown_code.map(str::to_owned),
+        access_code: show_code.then(|| code.to_owned()),
         access_code_warning: tr.t("permit-access-code-warning"),
         code_for_download: code.to_owned(),
         print_text: tr.t("permit-print"),
@@ -861,7 +842,7 @@ pub async fn fetch(
     body: web::Bytes,
 ) -> HttpResponse {
     match posted_permit(&core, &req, &reader, &client, &body).await {
-        Ok((row, code)) => permit_page_with(&reader, &core, &row, None, &code).await,
+        Ok((row, code)) => permit_page(&reader, &core, &row, &code, false).await,
         Err(answer) => answer,
     }
 }
