@@ -14,6 +14,7 @@ use crate::crypto::seal::KeyEncryptionKey;
 use crate::crypto::signing_key::{JwkSet, PublicKey};
 use crate::db::keys::KeyUse;
 use crate::db::{keys, Store};
+use crate::domain::audit::Actor;
 use crate::domain::staff::NewAccountInput;
 use crate::http::Server;
 use crate::telemetry;
@@ -218,7 +219,9 @@ fn rotate_keys(config: &Config, bundle: bool) -> Result<(), String> {
     } else {
         KeyUse::Permit
     };
-    let rotated = run_use_case(config, async |core| app::keys::rotate(core, purpose).await)?;
+    let rotated = run_use_case(config, async |core| {
+        app::keys::rotate(core, &Actor::command_line(), purpose).await
+    })?;
     let (what, signed) = if bundle {
         ("bundle-signing key", "bundles")
     } else {
@@ -235,7 +238,9 @@ fn rotate_keys(config: &Config, bundle: bool) -> Result<(), String> {
 }
 
 fn rotate_staff_key(config: &Config) -> Result<(), String> {
-    run_use_case(config, async |core| app::keys::rotate_staff_key(core).await)?;
+    run_use_case(config, async |core| {
+        app::keys::rotate_staff_key(core, &Actor::command_line()).await
+    })?;
     println!(
         "a new staff access-token key is in force; every staff member logs in again (running instances load it within {} s)",
         config.key_refresh.as_secs()
@@ -420,7 +425,7 @@ fn add_user(
         gate_id: gate,
     };
     let row = run_use_case(config, async |core| {
-        app::staff::create_account(core, input).await
+        app::staff::create_account(core, &Actor::command_line(), input).await
     })?;
     match &row.gate_id {
         Some(gate) => println!("created {} {} at gate {gate}", row.role, row.username),

@@ -1,6 +1,10 @@
 //! Conflicts between crossings: listed and resolved by administrators.
 
+use std::net::IpAddr;
+
+use crate::db::audit;
 use crate::db::conflicts::{self, ConflictRow, Resolution};
+use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::staff::Admin;
 use crate::domain::violation::{Violation, ViolationCode};
 
@@ -36,6 +40,7 @@ pub async fn list(
 pub async fn resolve(
     core: &Core,
     admin: &Admin,
+    client: IpAddr,
     id: &str,
     note: Option<&str>,
 ) -> Result<ConflictRow, Error> {
@@ -67,9 +72,23 @@ pub async fn resolve(
     };
     let by = admin.staff().username.to_string();
     let now = core.clock.now();
+    let actor = Actor::staff(admin.staff(), client);
     let outcome = core
         .store
-        .write(move |conn| Ok(conflicts::resolve(conn, &id, &by, &note, now)?))
+        .write(move |conn| {
+            let outcome = conflicts::resolve(conn, &id, &by, &note, now)?;
+            if let Resolution::Resolved(row) = &outcome {
+                let detail = serde_json::json!({
+                    "kind": row.kind,
+                    "permit_id": row.permit_id,
+                    "scan_id": row.scan_id,
+                    "note": note,
+                });
+                let entry = Entry::new(&actor, Action::ConflictResolved, &row.id, detail);
+                audit::append(conn, &entry, now)?;
+            }
+            Ok(outcome)
+        })
         .await?;
     match outcome {
         Resolution::Resolved(row) => {

@@ -1,7 +1,11 @@
 //! Gate devices: registered by an administrator for one gate, listed, revoked.
 
+use std::net::IpAddr;
+
 use crate::crypto::access_code;
+use crate::db::audit;
 use crate::db::devices::{self, DeviceRow};
+use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::device::NewDevice;
 use crate::domain::gate::GateId;
 use crate::domain::staff::{Admin, Refusal, Staff};
@@ -119,24 +123,35 @@ pub struct Registered {
 /// Registers a device for one gate.
 pub async fn create(
     core: &Core,
-    _admin: &Admin,
+    admin: &Admin,
+    client: IpAddr,
     input: NewDeviceInput,
 ) -> Result<Registered, Error> {
     let gate = gates::lookup(core, input.gate_id.as_deref()).await?;
     let new = NewDevice::parse(gate, input.label.as_deref())?;
     let (token, token_hash) = access_code::generate_device_token().map_err(Error::internal)?;
+    let now = core.clock.now();
     let device = DeviceRow {
         id: uuid::Uuid::now_v7().to_string(),
         gate_id: new.gate.id.to_string(),
         label: new.label,
         token_hash,
-        created_at: core.clock.now().naive_utc(),
+        created_at: now.naive_utc(),
         last_seen_at: None,
         revoked_at: None,
     };
     let stored = device.clone();
+    let entry = Entry::new(
+        &Actor::staff(admin.staff(), client),
+        Action::DeviceCreated,
+        &device.id,
+        serde_json::json!({ "gate_id": device.gate_id, "label": device.label }),
+    );
     core.store
-        .write(move |conn| Ok(devices::insert(conn, &stored)?))
+        .write(move |conn| {
+            devices::insert(conn, &stored)?;
+            Ok(audit::append(conn, &entry, now)?)
+        })
         .await?;
     tracing::info!(device_id = %device.id, gate_id = %device.gate_id, "device registered");
     Ok(Registered { device, token })
@@ -148,15 +163,30 @@ pub async fn list(core: &Core, _admin: &Admin) -> Result<Vec<DeviceRow>, Error> 
 }
 
 /// Revokes a device: its token stops working at once (revoking it again changes nothing).
-pub async fn revoke(core: &Core, _admin: &Admin, id: &str) -> Result<DeviceRow, Error> {
+pub async fn revoke(
+    core: &Core,
+    admin: &Admin,
+    client: IpAddr,
+    id: &str,
+) -> Result<DeviceRow, Error> {
     let id = uuid::Uuid::parse_str(id.trim())
         .map_err(|_| Error::NotFound)?
         .hyphenated()
         .to_string();
-    let now = core.clock.now().naive_utc();
+    let now = core.clock.now();
+    let actor = Actor::staff(admin.staff(), client);
     let device = core
         .store
-        .write(move |conn| Ok(devices::revoke(conn, &id, now)?))
+        .write(move |conn| {
+            let device = devices::revoke(conn, &id, now.naive_utc())?;
+            if let Some((device, true)) = &device {
+                let detail =
+                    serde_json::json!({ "gate_id": device.gate_id, "label": device.label });
+                let entry = Entry::new(&actor, Action::DeviceRevoked, &device.id, detail);
+                audit::append(conn, &entry, now)?;
+            }
+            Ok(device.map(|(device, _)| device))
+        })
         .await?
         .ok_or(Error::NotFound)?;
     tracing::info!(device_id = %device.id, gate_id = %device.gate_id, "device revoked");

@@ -1,6 +1,10 @@
 //! The zone's gates: listing them, adding one, and finding the gate a request names.
 
+use std::net::IpAddr;
+
+use crate::db::audit;
 use crate::db::gates::{self, GateRow};
+use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::gate::{Gate, GateLookup, NewGateInput};
 use crate::domain::staff::Admin;
 
@@ -12,13 +16,31 @@ pub async fn list(core: &Core) -> Result<Vec<GateRow>, Error> {
 }
 
 /// Adds a gate on one side.
-pub async fn create(core: &Core, _admin: &Admin, input: NewGateInput) -> Result<GateRow, Error> {
+pub async fn create(
+    core: &Core,
+    admin: &Admin,
+    client: IpAddr,
+    input: NewGateInput,
+) -> Result<GateRow, Error> {
     let gate = Gate::parse_new(&input)?;
-    let row = GateRow::new(&gate, core.clock.now());
+    let now = core.clock.now();
+    let row = GateRow::new(&gate, now);
     let stored = row.clone();
+    let entry = Entry::new(
+        &Actor::staff(admin.staff(), client),
+        Action::GateCreated,
+        &row.id,
+        serde_json::json!({ "side": row.side, "time_zone": row.time_zone, "name": row.name }),
+    );
     let added = core
         .store
-        .write(move |conn| Ok(gates::insert(conn, &stored)?))
+        .write(move |conn| {
+            let added = gates::insert(conn, &stored)?;
+            if added {
+                audit::append(conn, &entry, now)?;
+            }
+            Ok(added)
+        })
         .await?;
     if !added {
         return Err(Conflict::GateTaken.into());

@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use crate::crypto::seal::KeyEncryptionKey;
 use crate::crypto::signing_key::PublicKey;
+use crate::db::audit;
 use crate::db::keys::KeyUse;
 use crate::db::{keys, stats, DbConnection};
+use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::violation::{Violation, ViolationCode};
 
 use super::{Core, Error};
@@ -37,16 +39,19 @@ pub struct Rotated {
 
 /// Makes a new signing key of `purpose` the active one (the command line's `keys rotate`, and
 /// `keys rotate --bundle`); the gate bundle's version moves (its keys changed, or its signer).
-pub async fn rotate(core: &Core, purpose: KeyUse) -> Result<Rotated, Error> {
+pub async fn rotate(core: &Core, by: &Actor, purpose: KeyUse) -> Result<Rotated, Error> {
     let keys = core.keys.clone();
-    let now = core.clock.now().naive_utc();
+    let now = core.clock.now();
+    let by = by.clone();
     let (old, new) = core
         .store
         .write(move |tx| {
             let (conn, pending) = tx.parts();
-            let rotated = keys::rotate(conn, &keys, now, purpose);
-            if rotated.is_ok() {
+            let rotated = keys::rotate(conn, &keys, now.naive_utc(), purpose);
+            if let Ok((old, new)) = &rotated {
                 pending.note_bundle_keys_changed();
+                let detail = serde_json::json!({ "purpose": purpose.as_str(), "previous": old });
+                audit::append(conn, &Entry::new(&by, Action::KeyRotated, new, detail), now)?;
             }
             Ok(rotated)
         })
@@ -105,11 +110,23 @@ pub async fn ready(core: &Core) -> Result<(), Error> {
 
 /// Makes a new staff access-token key (the command line's `keys rotate --staff`): every staff
 /// token stops working, on every instance within `key_refresh_secs`.
-pub async fn rotate_staff_key(core: &Core) -> Result<(), Error> {
+pub async fn rotate_staff_key(core: &Core, by: &Actor) -> Result<(), Error> {
     let keys = core.keys.clone();
-    let now = core.clock.now().naive_utc();
+    let now = core.clock.now();
+    let entry = Entry::new(
+        by,
+        Action::KeyRotated,
+        "staff-token",
+        serde_json::json!({ "purpose": "staff" }),
+    );
     core.store
-        .write(move |conn| Ok(keys::rotate_session_key(conn, &keys, now)))
+        .write(move |conn| {
+            let rotated = keys::rotate_session_key(conn, &keys, now.naive_utc());
+            if rotated.is_ok() {
+                audit::append(conn, &entry, now)?;
+            }
+            Ok(rotated)
+        })
         .await?
         .map_err(Error::internal)
 }

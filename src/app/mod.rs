@@ -1,6 +1,7 @@
 //! The use cases: one function for each thing a traveler, officer or administrator does, shared
 //! by the JSON API, the pages and the command line. Each takes the [`Core`] and typed input.
 
+pub mod audit;
 pub mod backup;
 pub mod bundles;
 pub mod conflicts;

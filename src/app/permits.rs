@@ -6,14 +6,20 @@ use crate::crypto::permit_token::{self, PermitClaims};
 use crate::db::keys::{self, KeyStoreError};
 use std::net::IpAddr;
 
+use crate::db::audit;
 use crate::db::permits::{self, IssueError, IssueLimits, PermitRow, Revocation};
 use crate::db::scans;
 use crate::db::staff;
 use crate::db::DbConnection;
+use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::document::DocumentInput;
-use crate::domain::permit::{Application, PermitId, RevocationReason, VisitRules, MAX_DAYS_AHEAD};
+use crate::domain::permit::{
+    Application, PermitId, PermitSearch, PermitSearchInput, RevocationReason, VisitRules,
+    MAX_DAYS_AHEAD,
+};
 use crate::domain::staff::permit_fetch_throttle_keys;
 use crate::domain::staff::{Admin, Role, Staff};
+use crate::domain::violation::{ViolationCode, Violations};
 
 use super::{Conflict, Core, Error};
 
@@ -235,22 +241,30 @@ pub async fn fetch_for_staff(core: &Core, staff: &Staff, id: &str) -> Result<Per
 /// Revokes a permit: entries are denied from now on; a holder inside may still leave.
 pub async fn revoke(
     core: &Core,
-    _admin: &Admin,
+    admin: &Admin,
+    client: IpAddr,
     id: &str,
     reason: Option<&str>,
 ) -> Result<PermitRow, Error> {
     let id: PermitId = id.parse().map_err(|_| Error::NotFound)?;
     let reason = RevocationReason::parse(reason)?;
-    let now = core.clock.now().naive_utc();
+    let now = core.clock.now();
     let key = id.to_string();
+    let entry = Entry::new(
+        &Actor::staff(admin.staff(), client),
+        Action::PermitRevoked,
+        &key,
+        serde_json::json!({ "reason": reason.as_str() }),
+    );
     let outcome = core
         .store
         .write(move |tx| {
             let (conn, pending) = tx.parts();
-            let outcome = permits::revoke(conn, &key, reason.as_str(), now)?;
+            let outcome = permits::revoke(conn, &key, reason.as_str(), now.naive_utc())?;
             if let Revocation::Revoked(_) = outcome {
                 // Gate bundles list revoked permits.
                 pending.note_bundle_changes([key.clone()]);
+                audit::append(conn, &entry, now)?;
             }
             Ok(outcome)
         })
@@ -263,4 +277,78 @@ pub async fn revoke(
         Revocation::AlreadyRevoked(_) => Err(Conflict::AlreadyRevoked.into()),
         Revocation::Unknown => Err(Error::NotFound),
     }
+}
+
+/// Permits found on one page of a search, newest first.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The permits.
+    pub items: Vec<PermitRow>,
+    /// This page, from 1.
+    pub page: i64,
+    /// Permits a page.
+    pub per_page: i64,
+    /// Permits the search finds, on every page.
+    pub total: i64,
+}
+
+/// Most permits a page of a search holds.
+pub const MAX_PER_PAGE: i64 = 100;
+
+/// Finds permits by id, by document (its key) or by surname's beginning and birth date, one page
+/// of them (`per_page` 1 to 100, 20 unless said).
+pub async fn search(
+    core: &Core,
+    _admin: &Admin,
+    input: PermitSearchInput,
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<Found, Error> {
+    let mut p = Violations::default();
+    let criteria = p.take(None, PermitSearch::parse(&input));
+    let page = page.unwrap_or(1);
+    if !(1..=1_000_000).contains(&page) {
+        p.push("page", ViolationCode::OutOfRange, "page is a number from 1");
+    }
+    let per_page = per_page.unwrap_or(20);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        p.push(
+            "per_page",
+            ViolationCode::OutOfRange,
+            format!("per_page is 1 to {MAX_PER_PAGE}"),
+        );
+    }
+    let Some(criteria) = criteria.filter(|_| p.is_empty()) else {
+        return Err(p.into_vec().into());
+    };
+    let offset = (page - 1) * per_page;
+    let (items, total) = core
+        .store
+        .read(move |conn| Ok(permits::search(conn, &criteria, offset, per_page)?))
+        .await?;
+    Ok(Found {
+        items,
+        page,
+        per_page,
+        total,
+    })
+}
+
+/// Every log row of permit `id`, in the order the scans were made; 404 for an unknown permit.
+pub async fn crossings(
+    core: &Core,
+    _admin: &Admin,
+    id: &str,
+) -> Result<(PermitRow, Vec<scans::LoggedScan>), Error> {
+    let id: PermitId = id.parse().map_err(|_| Error::NotFound)?;
+    let key = id.to_string();
+    core.store
+        .read(move |conn| {
+            let Some(permit) = permits::find(conn, &key)? else {
+                return Ok(None);
+            };
+            Ok(Some((permit, scans::of_permit(conn, &key)?)))
+        })
+        .await?
+        .ok_or(Error::NotFound)
 }

@@ -1,5 +1,7 @@
 //! Gate scans: each one authenticated, decided and appended to the one crossing log.
 
+use std::net::IpAddr;
+
 use sha2::{Digest, Sha256};
 
 use crate::crypto::permit_token;
@@ -35,6 +37,7 @@ pub struct Scanned {
 pub async fn record(
     core: &Core,
     identity: StaffIdentity,
+    client: IpAddr,
     input: ScanInput,
 ) -> Result<Scanned, Error> {
     let now = core.clock.now();
@@ -60,6 +63,7 @@ pub async fn record(
         override_reason: request.override_reason.clone(),
         offline: None,
         device_id: None,
+        client: Some(client),
     };
     let gate_id = request.gate.id;
     let generation = identity.generation;
@@ -241,6 +245,8 @@ pub async fn upload(
                 bundle_version: offline.bundle_version,
             }),
             device_id: device_id.clone(),
+            // Uploads carry no overrides, the only scans the audit trail records.
+            client: None,
         };
         // The named officer must be an enabled officer or supervisor of the gate (or an
         // administrator), as the write reads the account.

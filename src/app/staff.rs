@@ -4,9 +4,11 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
+use crate::db::audit;
 use crate::db::staff::{
     self, AddStaffError, DisableOutcome, LoginBlock, Reservation, StaffAccess, StaffRow,
 };
+use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::staff::{
     login_throttle_keys, Admin, Credentials, NewAccount, NewAccountInput, NewPassword, Staff,
     ThrottleKey, Username,
@@ -234,7 +236,7 @@ pub async fn change_password(
             .into(),
             other => other,
         })?;
-    let row = store_password(core, staff.username.as_str(), new).await?;
+    let row = store_password(core, staff.username.as_str(), new, None).await?;
     tracing::info!("staff password changed");
     issue_token(core, &row)
 }
@@ -242,7 +244,8 @@ pub async fn change_password(
 /// An administrator sets a new password for an account; its tokens stop working.
 pub async fn reset_password(
     core: &Core,
-    _admin: &Admin,
+    admin: &Admin,
+    client: IpAddr,
     username: &str,
     new: Option<&str>,
 ) -> Result<StaffRow, Error> {
@@ -254,26 +257,46 @@ pub async fn reset_password(
         )]),
         Some(raw) => NewPassword::parse(raw, "new_password").map_err(|v| vec![v]),
     }?;
-    let row = store_password(core, &username.trim().to_ascii_lowercase(), new).await?;
+    let username = username.trim().to_ascii_lowercase();
+    let entry = Entry::new(
+        &Actor::staff(admin.staff(), client),
+        Action::UserPasswordReset,
+        &username,
+        serde_json::json!({}),
+    );
+    let row = store_password(core, &username, new, Some(entry)).await?;
     tracing::info!("staff password reset by an administrator");
     Ok(row)
 }
 
-/// Hashes `new` and stores it for `username`, ending the account's tokens.
-async fn store_password(core: &Core, username: &str, new: NewPassword) -> Result<StaffRow, Error> {
+/// Hashes `new` and stores it for `username`, ending the account's tokens; `audited` is appended
+/// to the audit trail with it.
+async fn store_password(
+    core: &Core,
+    username: &str,
+    new: NewPassword,
+    audited: Option<Entry>,
+) -> Result<StaffRow, Error> {
     let place = core.wait_for_hashing_place().await?;
     let hasher = core.passwords.clone();
     let hash = hash_in(place, move || hasher.hash(new.expose()))
         .await?
         .map_err(Error::internal)?;
-    let now = core.clock.now().naive_utc();
+    let now = core.clock.now();
     let name = username.to_owned();
     core.store
         .write(move |conn| {
-            Ok(match staff::set_password(conn, &name, &hash, now)? {
-                true => staff::find(conn, &name)?,
-                false => None,
-            })
+            Ok(
+                match staff::set_password(conn, &name, &hash, now.naive_utc())? {
+                    true => {
+                        if let Some(entry) = &audited {
+                            audit::append(conn, entry, now)?;
+                        }
+                        staff::find(conn, &name)?
+                    }
+                    false => None,
+                },
+            )
         })
         .await?
         .ok_or(Error::NotFound)
@@ -292,7 +315,8 @@ pub async fn blocks(core: &Core, _admin: &Admin) -> Result<Vec<LoginBlock>, Erro
 /// counts were forgotten.
 pub async fn lift_block(
     core: &Core,
-    _admin: &Admin,
+    admin: &Admin,
+    from: IpAddr,
     username: Option<&str>,
     client: Option<&str>,
 ) -> Result<usize, Error> {
@@ -321,16 +345,31 @@ pub async fn lift_block(
         )]
         .into());
     }
+    let entry = Entry {
+        actor: Actor::staff(admin.staff(), from),
+        action: Action::LoginBlockLifted,
+        target: username.clone().or_else(|| client.clone()),
+        detail: serde_json::json!({ "username": username, "client": client }),
+    };
+    let now = core.clock.now();
     let lifted = core
         .store
-        .write(move |conn| Ok(staff::lift(conn, username.as_deref(), client.as_deref())?))
+        .write(move |conn| {
+            let lifted = staff::lift(conn, username.as_deref(), client.as_deref())?;
+            audit::append(conn, &entry, now)?;
+            Ok(lifted)
+        })
         .await?;
     tracing::info!(lifted, "login blocks lifted");
     Ok(lifted)
 }
 
-/// Creates a staff account (from the API, a page or the command line).
-pub async fn create_account(core: &Core, input: NewAccountInput) -> Result<StaffRow, Error> {
+/// Creates a staff account (from the API, a page or the command line), recorded in the audit trail.
+pub async fn create_account(
+    core: &Core,
+    by: &Actor,
+    input: NewAccountInput,
+) -> Result<StaffRow, Error> {
     let gate = gates::lookup(core, input.gate_id.as_deref()).await?;
     let account = NewAccount::parse(input, gate)?;
     let hasher = core.passwords.clone();
@@ -344,8 +383,20 @@ pub async fn create_account(core: &Core, input: NewAccountInput) -> Result<Staff
     .await?
     .map_err(Error::internal)?;
     let stored = row.clone();
+    let entry = Entry::new(
+        by,
+        Action::UserCreated,
+        &row.username,
+        serde_json::json!({ "role": row.role, "gate_id": row.gate_id }),
+    );
     core.store
-        .write(move |conn| Ok(staff::insert(conn, &stored)))
+        .write(move |conn| {
+            let added = staff::insert(conn, &stored);
+            if added.is_ok() {
+                audit::append(conn, &entry, now)?;
+            }
+            Ok(added)
+        })
         .await?
         .map_err(|e| match e {
             AddStaffError::Exists => Conflict::UsernameTaken.into(),
@@ -355,10 +406,16 @@ pub async fn create_account(core: &Core, input: NewAccountInput) -> Result<Staff
     Ok(row)
 }
 
+/// Every staff account, by username.
+pub async fn list(core: &Core, _admin: &Admin) -> Result<Vec<StaffRow>, Error> {
+    Ok(core.store.read(|conn| Ok(staff::all(conn)?)).await?)
+}
+
 /// Disables (its tokens stop working at once) or enables an account.
 pub async fn set_disabled(
     core: &Core,
     admin: &Admin,
+    client: IpAddr,
     username: &str,
     disabled: Option<bool>,
 ) -> Result<StaffRow, Error> {
@@ -373,10 +430,27 @@ pub async fn set_disabled(
     admin
         .check_disable(&username, disabled)
         .map_err(|v| vec![v])?;
-    let now = core.clock.now().naive_utc();
+    let now = core.clock.now();
+    let action = if disabled {
+        Action::UserDisabled
+    } else {
+        Action::UserEnabled
+    };
+    let entry = Entry::new(
+        &Actor::staff(admin.staff(), client),
+        action,
+        &username,
+        serde_json::json!({}),
+    );
     let outcome = core
         .store
-        .write(move |conn| Ok(staff::set_disabled(conn, &username, disabled, now)?))
+        .write(move |conn| {
+            let outcome = staff::set_disabled(conn, &username, disabled, now.naive_utc())?;
+            if let DisableOutcome::Changed(_) = outcome {
+                audit::append(conn, &entry, now)?;
+            }
+            Ok(outcome)
+        })
         .await?;
     match outcome {
         DisableOutcome::Changed(row) => {

@@ -48,16 +48,17 @@ pub fn revoke(
     conn: &mut DbConnection,
     id: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<DeviceRow>> {
-    diesel::update(devices::table.find(id))
+) -> QueryResult<Option<(DeviceRow, bool)>> {
+    let changed = diesel::update(devices::table.find(id))
         .filter(devices::revoked_at.is_null())
         .set(devices::revoked_at.eq(Some(now)))
         .execute(conn)?;
-    devices::table
+    Ok(devices::table
         .find(id)
         .select(DeviceRow::as_select())
         .get_result(conn)
-        .optional()
+        .optional()?
+        .map(|device| (device, changed == 1)))
 }
 
 /// The device whose token hashes to `token_hash`, revoked or not.

@@ -20,6 +20,7 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+pub mod audit;
 pub mod bundles;
 pub mod conflicts;
 pub mod devices;

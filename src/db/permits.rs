@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::engine::stamp::Stamp;
 use super::schema::{apply_throttle, documents, permits, presence};
 use super::{DbConnection, WriteTx};
-use crate::domain::permit::{Application, PermitId, PermitStatus};
+use crate::domain::permit::{Application, PermitId, PermitSearch, PermitStatus};
 
 /// A permit as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -288,6 +288,51 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PermitRow>>
         .select(PermitRow::as_select())
         .get_result(conn)
         .optional()
+}
+
+/// One page of the permits `search` finds, newest first, and how many it finds in all.
+pub fn search(
+    conn: &mut DbConnection,
+    search: &PermitSearch,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<PermitRow>, i64)> {
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    let query = || {
+        let mut q = permits::table.into_boxed();
+        if let Some(id) = &search.permit_id {
+            q = q.filter(permits::id.eq(id.clone()));
+        }
+        if let Some(key) = &search.document_key {
+            q = q.filter(permits::document_key.eq(key.clone()));
+        }
+        if let Some(prefix) = &search.surname_prefix {
+            q = if sqlite {
+                // SQLite compares text by its bytes: the names that begin with `prefix` lie in
+                // one range of the index (its LIKE ignores case and would not use it).
+                q.filter(permits::surname.ge(prefix.clone()))
+                    .filter(permits::surname.lt(format!("{prefix}\u{10FFFF}")))
+            } else {
+                let escaped = prefix
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                q.filter(permits::surname.like(format!("{escaped}%")))
+            };
+        }
+        if let Some(birth_date) = search.birth_date {
+            q = q.filter(permits::birth_date.eq(birth_date));
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let rows = query()
+        .order((permits::created_at.desc(), permits::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(PermitRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
 }
 
 /// What revoking did.

@@ -12,6 +12,7 @@ use super::schema::{conflicts as conflicts_table, permits, presence, scans};
 use super::staff::StaffAccess;
 use super::stats::{Crossings, NearestAsk, PendingCounts};
 use super::DbConnection;
+use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::crossing::{
     decide, presence_after, presence_rule, Decision, DenyReason, Direction, Flag, PermitFacts,
     Presence, Side,
@@ -51,6 +52,8 @@ pub struct NewScan {
     pub offline: Option<OfflineFacts>,
     /// The gate device that uploaded it.
     pub device_id: Option<String>,
+    /// The address the scan was sent from, for the audit trail of an override.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// What a gate working offline decided of a scan it uploads later.
@@ -246,8 +249,24 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
             .optional()?,
         None => None,
     };
+    let same_scan = seen.fingerprint == input.fingerprint;
+    let conflict = conflicts_table::table
+        .filter(conflicts_table::scan_id.eq(&seen.id))
+        .select((conflicts_table::id, conflicts_table::kind))
+        .first::<(String, String)>(conn)
+        .optional()?;
+    let record = record_of(seen, permit, conflict)?;
+    Ok(Some(ScanOutcome::Replayed { record, same_scan }))
+}
+
+/// The answer a stored log row gives, with its `permit` (shown with its status as it was when
+/// scanned) and the `conflict` (id, kind) it opened.
+fn record_of(
+    seen: StoredScan,
+    permit: Option<ScannedPermit>,
+    conflict: Option<(String, String)>,
+) -> QueryResult<ScanRecord> {
     let permit = permit.map(|mut p| {
-        // The answer shows the permit as it was when scanned.
         if let Some(status) = &seen.permit_status {
             status.clone_into(&mut p.status);
         }
@@ -265,13 +284,9 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
             format!("stored direction {:?}", seen.direction).into(),
         )
     })?;
-    let conflict = conflicts_table::table
-        .filter(conflicts_table::scan_id.eq(&seen.id))
-        .select((conflicts_table::id, conflicts_table::kind))
-        .first::<(String, String)>(conn)
-        .optional()?
+    let conflict = conflict
         .and_then(|(id, kind)| DenyReason::parse(&kind).map(|kind| ConflictRef { id, kind }));
-    let record = ScanRecord {
+    Ok(ScanRecord {
         conflict,
         scan_id: seen.id,
         nonce: seen.nonce,
@@ -286,11 +301,82 @@ fn replay(conn: &mut DbConnection, input: &NewScan) -> QueryResult<Option<ScanOu
             .as_deref()
             .and_then(DenyReason::parse),
         permit,
-    };
-    Ok(Some(ScanOutcome::Replayed {
-        record,
-        same_scan: seen.fingerprint == input.fingerprint,
-    }))
+    })
+}
+
+/// A log row with everything the crossing log keeps of it, for administrators.
+#[derive(Debug, Clone)]
+pub struct LoggedScan {
+    /// The row as a scan's answer shows it.
+    pub record: ScanRecord,
+    /// Who scanned (an officer, supervisor or administrator).
+    pub officer: String,
+    /// The device that uploaded it, when a device did.
+    pub device_id: Option<String>,
+    /// The reason given for an override.
+    pub override_reason: Option<String>,
+    /// What the gate decided offline, when it did.
+    pub device_decision: Option<String>,
+    /// Why the gate denied offline, when it said.
+    pub device_reason: Option<String>,
+    /// The bundle version the gate decided from offline.
+    pub bundle_version: Option<i64>,
+}
+
+/// A stored log row with the columns only administrators read.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = scans)]
+struct FullRow {
+    #[diesel(embed)]
+    stored: StoredScan,
+    officer: String,
+    device_id: Option<String>,
+    override_reason: Option<String>,
+    device_decision: Option<String>,
+    device_reason: Option<String>,
+    bundle_version: Option<i64>,
+}
+
+/// Every log row of permit `permit_id`, in the order the scans were made (then logged).
+pub fn of_permit(conn: &mut DbConnection, permit_id: &str) -> QueryResult<Vec<LoggedScan>> {
+    let rows: Vec<FullRow> = scans::table
+        .filter(scans::permit_id.eq(permit_id))
+        .order((scans::scanned_at, scans::recorded_at, scans::id))
+        .select(FullRow::as_select())
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let permit = permits::table
+        .find(permit_id)
+        .select(ScannedPermit::as_select())
+        .get_result(conn)
+        .optional()?;
+    let opened: HashMap<String, (String, String)> = conflicts_table::table
+        .filter(conflicts_table::permit_id.eq(permit_id))
+        .select((
+            conflicts_table::scan_id,
+            conflicts_table::id,
+            conflicts_table::kind,
+        ))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(scan, id, kind)| (scan, (id, kind)))
+        .collect();
+    rows.into_iter()
+        .map(|row| {
+            let conflict = opened.get(&row.stored.id).cloned();
+            Ok(LoggedScan {
+                record: record_of(row.stored, permit.clone(), conflict)?,
+                officer: row.officer,
+                device_id: row.device_id,
+                override_reason: row.override_reason,
+                device_decision: row.device_decision,
+                device_reason: row.device_reason,
+                bundle_version: row.bundle_version,
+            })
+        })
+        .collect()
 }
 
 /// Whether an account (`None`: there is none) may log a scan.
@@ -1112,13 +1198,37 @@ fn insert_rows(conn: &mut DbConnection, rows: &[(ScanRecord, &NewScan)]) -> Quer
             for value in values {
                 diesel::insert_into(scans::table).values(value).execute(c)?;
             }
-            Ok(())
         }
-        DbConnection::Postgres(pg) => diesel::insert_into(scans::table)
-            .values(values)
-            .execute(pg)
-            .map(drop),
+        DbConnection::Postgres(pg) => {
+            diesel::insert_into(scans::table)
+                .values(values)
+                .execute(pg)?;
+        }
     }
+    audit_overrides(conn, rows)
+}
+
+/// Appends a `scan.overridden` entry to the audit trail for each row an override admitted.
+fn audit_overrides(conn: &mut DbConnection, rows: &[(ScanRecord, &NewScan)]) -> QueryResult<()> {
+    for (record, input) in rows {
+        let Some(overridden) = record.overridden else {
+            continue;
+        };
+        let entry = Entry::new(
+            &Actor::named(&input.officer, input.client),
+            Action::ScanOverridden,
+            &input.id,
+            serde_json::json!({
+                "permit_id": record.permit.as_ref().map(|p| p.id.as_str()),
+                "gate_id": input.gate_id,
+                "direction": input.direction.as_str(),
+                "overridden_reason": overridden.as_str(),
+                "reason": input.override_reason,
+            }),
+        );
+        super::audit::append(conn, &entry, input.recorded_at)?;
+    }
+    Ok(())
 }
 
 /// Moves each holder the batch moved to where its last admitted scan left them.

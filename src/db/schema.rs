@@ -173,6 +173,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target -> Nullable<Text>,
+        detail -> Text,
+        client -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(permits -> signing_keys (kid));
 diesel::joinable!(presence -> permits (permit_id));
 diesel::joinable!(scans -> permits (permit_id));
@@ -193,6 +205,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     scans,
     conflicts,
     bundle_version,
+    audit_log,
 );
 
 diesel::table! {

@@ -142,6 +142,14 @@ pub fn find(conn: &mut DbConnection, username: &str) -> QueryResult<Option<Staff
         .optional())
 }
 
+/// Every account, by username.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<StaffRow>> {
+    staff::table
+        .order(staff::username)
+        .select(StaffRow::as_select())
+        .load(conn)
+}
+
 /// What changing whether an account is disabled did.
 #[derive(Debug)]
 pub enum DisableOutcome {

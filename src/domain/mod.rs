@@ -1,5 +1,6 @@
 //! The rules of the zone: documents, permits, gates, staff, crossings. No HTTP, no SQL.
 
+pub mod audit;
 pub mod crossing;
 pub mod device;
 pub mod document;

@@ -337,3 +337,163 @@ mod tests {
         assert_eq!(start.to_rfc3339(), "2024-09-08T04:00:00+00:00");
     }
 }
+
+/// What an administrator searches permits by, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct PermitSearchInput {
+    /// A permit id.
+    pub permit_id: Option<String>,
+    /// The document's API type (`passport`, `id_card`).
+    pub document_type: Option<String>,
+    /// The document's issuing country.
+    pub issuing_country: Option<String>,
+    /// The document's number.
+    pub number: Option<String>,
+    /// Whether a document was named at all.
+    pub document_given: bool,
+    /// The surname's beginning.
+    pub surname_prefix: Option<String>,
+    /// The birth date (`YYYY-MM-DD`).
+    pub birth_date: Option<String>,
+}
+
+/// A checked search: every criterion given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermitSearch {
+    /// The permit.
+    pub permit_id: Option<String>,
+    /// The document key (`type:country:NUMBER`).
+    pub document_key: Option<String>,
+    /// The surname's beginning, as stored names are written.
+    pub surname_prefix: Option<String>,
+    /// The birth date.
+    pub birth_date: Option<NaiveDate>,
+}
+
+impl PermitSearch {
+    /// The search `input` asks for: at least one criterion; a document with its type, country
+    /// and number; a birth date with a surname's beginning (a birth date alone names thousands).
+    pub fn parse(input: &PermitSearchInput) -> Result<Self, Vec<Violation>> {
+        use super::document::{document_key, name_form, CountryCode};
+        let mut p = Violations::default();
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let permit_id = text(&input.permit_id).and_then(|raw| match raw.parse::<PermitId>() {
+            Ok(id) => Some(id.to_string()),
+            Err(_) => {
+                p.push(
+                    "permit_id",
+                    ViolationCode::InvalidValue,
+                    "permit_id is a permit's id (a UUID)",
+                );
+                None
+            }
+        });
+        let mut document_key_found = None;
+        if input.document_given {
+            let doc_type = text(&input.document_type);
+            let country = text(&input.issuing_country);
+            let number = text(&input.number).map(|n| n.replace(' ', "").to_ascii_uppercase());
+            let doc_type = match doc_type.as_deref() {
+                None => {
+                    p.missing("document.type");
+                    None
+                }
+                Some(t @ ("passport" | "id_card")) => Some(t.to_owned()),
+                Some(_) => {
+                    p.push(
+                        "document.type",
+                        ViolationCode::InvalidValue,
+                        "type is passport or id_card",
+                    );
+                    None
+                }
+            };
+            let country = match country {
+                None => {
+                    p.missing("document.issuing_country");
+                    None
+                }
+                Some(raw) => match CountryCode::parse(&raw) {
+                    Ok(c) => Some(c),
+                    Err(_) => {
+                        p.push(
+                            "document.issuing_country",
+                            ViolationCode::InvalidValue,
+                            "issuing_country is an ICAO 9303 country code (CHN, KAZ, ...)",
+                        );
+                        None
+                    }
+                },
+            };
+            let number = match number {
+                None => {
+                    p.missing("document.number");
+                    None
+                }
+                Some(n) if n.chars().all(|c| c.is_ascii_alphanumeric()) && n.len() <= 18 => Some(n),
+                Some(_) => {
+                    p.push(
+                        "document.number",
+                        ViolationCode::InvalidCharacter,
+                        "a document number has letters and digits only",
+                    );
+                    None
+                }
+            };
+            if let (Some(t), Some(c), Some(n)) = (doc_type, country, number) {
+                document_key_found = Some(document_key(&t, &c, &n));
+            }
+        }
+        let surname_prefix = text(&input.surname_prefix).map(|raw| name_form(&raw));
+        if surname_prefix
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 100)
+        {
+            p.push(
+                "surname_prefix",
+                ViolationCode::InvalidLength,
+                "surname_prefix has at most 100 characters",
+            );
+        }
+        let birth_date = text(&input.birth_date).and_then(|raw| {
+            let parsed = NaiveDate::parse_from_str(&raw, "%Y-%m-%d").ok();
+            if parsed.is_none() {
+                p.push(
+                    "birth_date",
+                    ViolationCode::InvalidDate,
+                    "birth_date is a date (YYYY-MM-DD)",
+                );
+            }
+            parsed
+        });
+        if text(&input.birth_date).is_some() && surname_prefix.is_none() {
+            p.push(
+                "surname_prefix",
+                ViolationCode::Required,
+                "a birth date is searched with the surname's beginning",
+            );
+        }
+        let nothing = text(&input.permit_id).is_none()
+            && !input.document_given
+            && surname_prefix.is_none()
+            && text(&input.birth_date).is_none();
+        if nothing {
+            p.push(
+                "permit_id",
+                ViolationCode::Required,
+                "name a permit id, a document, or a surname's beginning (with or without a birth date)",
+            );
+        }
+        p.finish(|| Self {
+            permit_id,
+            document_key: document_key_found,
+            surname_prefix,
+            birth_date,
+        })
+    }
+}

@@ -279,10 +279,17 @@ pub struct Lifted {
 pub async fn lift_block(
     core: web::Data<Core>,
     admin: Admin,
+    from: ClientAddress,
     body: ApiJson<LiftBlock>,
 ) -> Result<HttpResponse, ApiError> {
     let LiftBlock { username, client } = body.0;
-    let lifted =
-        staff_use::lift_block(&core, &admin, username.as_deref(), client.as_deref()).await?;
+    let lifted = staff_use::lift_block(
+        &core,
+        &admin,
+        from.0,
+        username.as_deref(),
+        client.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(Lifted { lifted }))
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError, Problem};
 use crate::app::conflicts as conflict_use;
@@ -101,10 +102,17 @@ pub struct ResolveBody {
 pub async fn resolve_conflict(
     core: web::Data<Core>,
     admin: Admin,
+    client: ClientAddress,
     path: web::Path<String>,
     body: ApiJson<ResolveBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let row =
-        conflict_use::resolve(&core, &admin, &path.into_inner(), body.0.note.as_deref()).await?;
+    let row = conflict_use::resolve(
+        &core,
+        &admin,
+        client.0,
+        &path.into_inner(),
+        body.0.note.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ConflictView::from(row)))
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError};
 use crate::app::devices::{self as device_use, NewDeviceInput};
@@ -79,13 +80,14 @@ pub struct NewDeviceRequest {
 pub async fn create_device(
     core: web::Data<Core>,
     admin: Admin,
+    client: ClientAddress,
     body: ApiJson<NewDeviceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = NewDeviceInput {
         gate_id: body.0.gate_id,
         label: body.0.label,
     };
-    let registered = device_use::create(&core, &admin, input).await?;
+    let registered = device_use::create(&core, &admin, client.0, input).await?;
     let device = registered.device;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -119,8 +121,9 @@ pub async fn list_devices(core: web::Data<Core>, admin: Admin) -> Result<HttpRes
 pub async fn revoke_device(
     core: web::Data<Core>,
     admin: Admin,
+    client: ClientAddress,
     device_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = device_use::revoke(&core, &admin, &device_id).await?;
+    let row = device_use::revoke(&core, &admin, client.0, &device_id).await?;
     Ok(HttpResponse::Ok().json(DeviceView::from(row)))
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError, Problem};
 use crate::app::gates as gate_use;
@@ -88,9 +89,10 @@ pub async fn list_gates(core: web::Data<Core>, _staff: Staff) -> Result<HttpResp
 pub async fn create_gate(
     core: web::Data<Core>,
     admin: Admin,
+    client: ClientAddress,
     body: ApiJson<NewGate>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = gate_use::create(&core, &admin, body.0.into()).await?;
+    let row = gate_use::create(&core, &admin, client.0, body.0.into()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/gates"))
         .json(GateView::from(row)))

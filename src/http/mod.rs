@@ -1,5 +1,6 @@
 //! The JSON API: requests turned into use-case input, results into answers; and the server itself.
 
+pub mod admin;
 pub mod auth;
 pub mod client;
 pub mod conflicts;
@@ -35,6 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(health::readyz)
         .service(openapi::openapi_json)
         .service(keys::jwks)
+        .service(admin::search_permits)
+        .service(admin::permit_scans)
+        .service(admin::list_users)
+        .service(admin::audit)
         .service(permits::apply)
         .service(permits::get_permit)
         .service(permits::qr_png)

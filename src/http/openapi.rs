@@ -7,7 +7,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::Modify;
 
 use super::{
-    auth, conflicts, devices, gates, health, keys, offline, permits, problem, scans, stats, users,
+    admin, auth, conflicts, devices, gates, health, keys, offline, permits, problem, scans, stats,
+    users,
 };
 
 /// The whole API.
@@ -47,6 +48,10 @@ use super::{
         conflicts::resolve_conflict,
         stats::daily,
         stats::occupancy,
+        admin::search_permits,
+        admin::permit_scans,
+        admin::list_users,
+        admin::audit,
     ),
     components(schemas(
         problem::Problem,
@@ -68,6 +73,7 @@ use super::{
         (name = "scans", description = "The crossing log"),
         (name = "offline", description = "Gates that keep working offline: bundles, late uploads, conflicts"),
         (name = "reports", description = "Daily counts and who is inside"),
+        (name = "admin", description = "Administrators' look-ups: permits, their crossings, the audit trail"),
         (name = "permits", description = "Applying for a permit, fetching it, its QR code, the keys that verify it"),
     )
 )]

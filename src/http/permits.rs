@@ -401,10 +401,11 @@ pub struct RevokeRequest {
 pub async fn revoke(
     core: web::Data<Core>,
     admin: Admin,
+    client: ClientAddress,
     id: web::Path<String>,
     body: ApiJson<RevokeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = permit_use::revoke(&core, &admin, &id, body.0.reason.as_deref()).await?;
+    let row = permit_use::revoke(&core, &admin, client.0, &id, body.0.reason.as_deref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(PermitView::from_row(row, None, Viewer::Staff)))

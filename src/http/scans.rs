@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError, Problem};
 use crate::app::scans::{self as scan_use, Scanned};
@@ -194,9 +195,10 @@ impl From<ScanBody> for ScanInput {
 pub async fn record_scan(
     core: web::Data<Core>,
     identity: StaffIdentity,
+    client: ClientAddress,
     body: ApiJson<ScanBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let scanned = scan_use::record(&core, identity, body.0.into()).await?;
+    let scanned = scan_use::record(&core, identity, client.0, body.0.into()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(ScanAnswer::from(scanned)))

@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::client::ClientAddress;
 use super::extract::ApiJson;
 use super::problem::{responses, ApiError, Problem};
 use crate::app::staff as staff_use;
 use crate::app::Core;
 use crate::db::staff::StaffRow;
+use crate::domain::audit::Actor;
 use crate::domain::staff::{Admin, NewAccountInput};
 
 /// A new account.
@@ -88,10 +90,13 @@ impl From<NewUser> for NewAccountInput {
 #[post("/api/v1/users")]
 pub async fn create_user(
     core: web::Data<Core>,
-    _admin: Admin,
+    admin: Admin,
+    client: ClientAddress,
     body: ApiJson<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = staff_use::create_account(&core, body.0.into()).await?;
+    let row =
+        staff_use::create_account(&core, &Actor::staff(admin.staff(), client.0), body.0.into())
+            .await?;
     let location = format!("/api/v1/users/{}", row.username);
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
@@ -114,10 +119,11 @@ pub async fn create_user(
 pub async fn update_user(
     core: web::Data<Core>,
     admin: Admin,
+    client: ClientAddress,
     username: web::Path<String>,
     body: ApiJson<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = staff_use::set_disabled(&core, &admin, &username, body.0.disabled).await?;
+    let row = staff_use::set_disabled(&core, &admin, client.0, &username, body.0.disabled).await?;
     Ok(HttpResponse::Ok().json(UserView::from(row)))
 }
 
@@ -144,10 +150,17 @@ pub struct PasswordReset {
 pub async fn reset_password(
     core: web::Data<Core>,
     admin: Admin,
+    client: ClientAddress,
     username: web::Path<String>,
     body: ApiJson<PasswordReset>,
 ) -> Result<HttpResponse, ApiError> {
-    let row =
-        staff_use::reset_password(&core, &admin, &username, body.0.new_password.as_deref()).await?;
+    let row = staff_use::reset_password(
+        &core,
+        &admin,
+        client.0,
+        &username,
+        body.0.new_password.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(UserView::from(row)))
 }

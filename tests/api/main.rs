@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, on SQLite or (with TEST_DATABASE_URL) PostgreSQL.
 
+mod admin;
 mod browser;
 mod devices;
 mod gate_browser;

@@ -71,6 +71,8 @@ index permits(id) unique
 index permits(document_key,visit_from)
 index permits(kid,valid_until)
 index permits(created_at)
+index permits(surname)
+index permits(birth_date,surname)
 staff.username text
 staff.password_hash text
 staff.role text
@@ -141,6 +143,17 @@ index conflicts(id) unique
 index conflicts(status,opened_at)
 index conflicts(scan_id)
 index conflicts(permit_id,status)
+audit_log.id text
+audit_log.at timestamp
+audit_log.actor text
+audit_log.action text
+audit_log.target text null
+audit_log.detail text
+audit_log.client text null
+index audit_log(id) unique
+index audit_log(at,id)
+index audit_log(actor,at)
+index audit_log(action,at)
 bundle_version.id bigint
 bundle_version.version bigint
 index bundle_version(id) unique

@@ -744,6 +744,7 @@ fn batch_items(permit_id: &str, start: DateTime<Utc>, nonces: &[String]) -> Vec<
                     override_reason: None,
                     offline: None,
                     device_id: None,
+                    client: None,
                 },
                 may_scan: Box::new(move |access| may && access.is_some()),
             }

@@ -490,11 +490,10 @@ impl TravelDocument {
 
     /// `type:issuing_country:number`: names one document, whatever its holder typed around it.
     pub fn key(&self) -> String {
-        format!(
-            "{}:{}:{}",
+        document_key(
             self.kind().api_type(),
             self.issuing_country(),
-            self.number()
+            self.number(),
         )
     }
 
@@ -642,6 +641,20 @@ fn check_document_number(p: &mut Violations, number: &str) {
     }
 }
 
+/// The key of the document of API type `api_type` (`passport`, `id_card`) issued by `issuing_country`
+/// with `number` (as stored: upper case): what permits are found by, never the number alone.
+pub fn document_key(api_type: &str, issuing_country: &CountryCode, number: &str) -> String {
+    format!("{api_type}:{issuing_country}:{number}")
+}
+
+/// A name as stored (upper case, single spaces): also what a search by surname compares.
+pub fn name_form(raw: &str) -> String {
+    raw.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
 /// A name as the MRZ would print it: upper case, words joined by `<`, hyphens as `<`, apostrophes dropped.
 fn mrz_form(name: &str) -> String {
     name.to_uppercase()
@@ -661,11 +674,7 @@ fn name_field(
 ) -> Option<String> {
     match (given, from_mrz) {
         (Some(raw), mrz) => {
-            let name = raw
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_uppercase();
+            let name = name_form(raw);
             if name.chars().count() > MAX_NAME_CHARS {
                 p.push(
                     field,

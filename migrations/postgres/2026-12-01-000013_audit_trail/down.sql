@@ -1,0 +1,4 @@
+DROP INDEX permits_birth_surname;
+DROP INDEX permits_surname;
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
