@@ -128,3 +128,37 @@ pub async fn occupancy(
         overstays,
     })
 }
+
+/// What the administrators' dashboard shows: daily counts of a range, who is inside now (with the
+/// first page of overstays), and the gates to choose from.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The daily counts.
+    pub daily: DailyReport,
+    /// Who is inside.
+    pub occupancy: OccupancyReport,
+    /// Every gate.
+    pub gates: Vec<crate::db::gates::GateRow>,
+}
+
+/// The dashboard for `input`: the last 30 days of the zone's calendar unless a range is given.
+pub async fn dashboard(
+    core: &Core,
+    admin: &Admin,
+    mut input: DailyInput,
+) -> Result<Dashboard, Error> {
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+    if blank(&input.from) && blank(&input.to) {
+        let today = core.zone_today();
+        input.to = Some(today.to_string());
+        input.from = Some((today - chrono::Days::new(29)).to_string());
+    }
+    let daily = daily(core, admin, input).await?;
+    let occupancy = occupancy(core, admin, None, None).await?;
+    let gates = gates::list(core).await?;
+    Ok(Dashboard {
+        daily,
+        occupancy,
+        gates,
+    })
+}

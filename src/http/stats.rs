@@ -117,7 +117,7 @@ pub async fn daily(
 }
 
 /// `borderpass-daily-FROM-TO-ZONE[-GATE].csv`
-fn csv_file_name(report: &DailyReport) -> String {
+pub fn csv_file_name(report: &DailyReport) -> String {
     format!(
         "borderpass-daily-{}-{}-{}{}.csv",
         report.from,
@@ -147,7 +147,7 @@ fn wants_csv(req: &HttpRequest) -> bool {
 }
 
 /// The contract's CSV: one line per day, numbers and dates only (nothing to quote).
-fn to_csv(report: &DailyReport) -> String {
+pub fn to_csv(report: &DailyReport) -> String {
     let mut out = String::from("date,entries,exits,travelers,denied,permits_issued\r\n");
     for d in &report.days {
         let _ = write!(

@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("assets/apply.js"),
     },
     Asset {
+        name: "admin.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("assets/admin.css"),
+    },
+    Asset {
         name: "gate.css",
         content_type: "text/css; charset=utf-8",
         body: include_str!("assets/gate.css"),

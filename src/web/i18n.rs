@@ -93,6 +93,11 @@ pub const MESSAGES_WITH_ARGS: &[(&str, &[&str])] = &[
     ("footer-zone-time", &["tz"]),
     ("gate-bundle-age", &["minutes"]),
     ("gate-upload-conflict", &["kind"]),
+    ("admin-daily-caption", &["from", "to", "tz"]),
+    ("admin-account-created", &["username"]),
+    ("admin-account-disabled", &["username"]),
+    ("admin-account-enabled", &["username"]),
+    ("admin-device-revoked", &["label"]),
 ];
 
 /// Marks a message id that the code passes along before it is looked up, so the translations'

@@ -4,7 +4,9 @@
 //! case of [`crate::app`] and renders an askama template (`src/web/templates/`) with texts from the
 //! Fluent messages (`src/web/locales/`). Assets (`src/web/assets/`) are compiled into the binary.
 
+pub mod admin;
 pub mod assets;
+pub mod chart;
 pub mod csrf;
 pub mod gate;
 pub mod i18n;
@@ -39,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(traveler::fetch_form)
         .service(traveler::fetch)
         .service(traveler::download_qr)
+        .configure(admin::routes)
         .service(gate::gate_page)
         .service(gate::service_worker);
 }
@@ -141,6 +144,22 @@ impl Reader {
         }
     }
 
+    /// The frame of an administrator's page titled with message `title`; `current` is the address
+    /// of its part of the dashboard.
+    pub fn admin_frame(&self, title: &str, current: &str) -> Frame {
+        let mut frame = self.frame(title, Section::Admin);
+        frame.nav = admin::SECTIONS
+            .iter()
+            .map(|&(href, text)| NavLink {
+                href,
+                text: self.tr.t(text),
+                current: href == current,
+            })
+            .collect();
+        frame.extra_style = Some(assets::href("admin.css"));
+        frame
+    }
+
     /// An HTML answer with `status` and the page's headers: its security policy, never stored,
     /// and the cookies this reader needs.
     pub fn respond(&self, status: StatusCode, html: String) -> HttpResponse {
@@ -200,6 +219,8 @@ pub enum Section {
     Fetch,
     /// The gate scanner.
     Gate,
+    /// The administrators' pages.
+    Admin,
 }
 
 /// What every page shows around its content.

@@ -78,7 +78,7 @@ impl ApplyForm {
 #[derive(Debug, Clone)]
 pub struct Choice {
     /// The value posted.
-    pub value: &'static str,
+    pub value: String,
     /// What the reader sees.
     pub text: String,
 }
@@ -130,7 +130,7 @@ pub fn field_id(name: &str) -> String {
 }
 
 impl Field {
-    fn new(tr: &Tr, name: &'static str, label: &str, value: Option<&str>) -> Self {
+    pub(crate) fn new(tr: &Tr, name: &'static str, label: &str, value: Option<&str>) -> Self {
         Self {
             name,
             id: field_id(name),
@@ -144,35 +144,35 @@ impl Field {
     }
 
     /// A `<select>` of `choices` (value, message id), after a first "Choose" with no value.
-    fn select(mut self, tr: &Tr, choices: &[(&'static str, &str)]) -> Self {
+    pub(crate) fn select(mut self, tr: &Tr, choices: &[(&'static str, &str)]) -> Self {
         self.kind = "select";
         self.choices = std::iter::once(("", msg("choose")))
             .chain(choices.iter().copied())
             .map(|(value, text)| Choice {
-                value,
+                value: value.to_owned(),
                 text: tr.t(text),
             })
             .collect();
         self
     }
 
-    fn hint(mut self, tr: &Tr, id: &str) -> Self {
+    pub(crate) fn hint(mut self, tr: &Tr, id: &str) -> Self {
         self.hint = Some(tr.t(id));
         self
     }
 
-    fn optional(mut self) -> Self {
+    pub(crate) fn optional(mut self) -> Self {
         self.required = false;
         self
     }
 
-    fn code(mut self, maxlength: u32) -> Self {
+    pub(crate) fn code(mut self, maxlength: u32) -> Self {
         self.uppercase = true;
         self.maxlength = Some(maxlength);
         self
     }
 
-    fn autocomplete(mut self, token: &'static str) -> Self {
+    pub(crate) fn autocomplete(mut self, token: &'static str) -> Self {
         self.autocomplete = token;
         self
     }
@@ -463,7 +463,7 @@ pub async fn apply_form(core: web::Data<Core>, reader: Reader) -> HttpResponse {
 }
 
 /// Reads a posted form; `None` when it cannot be read.
-fn read_form<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Option<T> {
+pub(crate) fn read_form<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Option<T> {
     serde_urlencoded::from_bytes(body).ok()
 }
 
@@ -729,7 +729,7 @@ pub struct ProblemPage {
     home: String,
 }
 
-fn with_retry_after(mut answer: HttpResponse, alert: &Alert) -> HttpResponse {
+pub(crate) fn with_retry_after(mut answer: HttpResponse, alert: &Alert) -> HttpResponse {
     if let Some(seconds) = alert.retry_after_secs {
         if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
             answer.headers_mut().insert(header::RETRY_AFTER, value);
