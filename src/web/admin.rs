@@ -1319,7 +1319,8 @@ async fn staff_create(
 #[derive(Debug, Default, Deserialize)]
 struct SwitchForm {
     csrf: Option<String>,
-    username: Option<String>,
+    /// The account (not `username`, the create form's field on the same page).
+    account: Option<String>,
     disabled: Option<String>,
 }
 
@@ -1337,7 +1338,7 @@ async fn staff_switch(
         Ok(admin) => admin,
         Err(answer) => return answer,
     };
-    let username = form.username.unwrap_or_default();
+    let username = form.account.unwrap_or_default();
     let disabled = match form.disabled.as_deref() {
         Some("true") => Some(true),
         Some("false") => Some(false),

@@ -53,6 +53,9 @@ pub struct Chart {
     pub height: f64,
 }
 
+/// Reads one count of a day.
+type Count = fn(&DayCounts) -> u64;
+
 /// A round top for a scale reaching `max` (1, 2 or 5 times a power of ten).
 fn nice_top(max: u64) -> u64 {
     let mut step = 1u64;
@@ -73,7 +76,7 @@ pub fn daily(
     labels: [String; 4],
     date: impl Fn(NaiveDate) -> String,
 ) -> Chart {
-    let pick: [(&'static str, fn(&DayCounts) -> u64); 4] = [
+    let pick: [(&'static str, Count); 4] = [
         ("entries", |c| c.entries),
         ("exits", |c| c.exits),
         ("travelers", |c| c.travelers),

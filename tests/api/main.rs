@@ -1,6 +1,8 @@
 //! Integration tests: the real server on port 0, on SQLite or (with TEST_DATABASE_URL) PostgreSQL.
 
 mod admin;
+mod admin_browser;
+mod admin_pages;
 mod browser;
 mod devices;
 mod gate_browser;
