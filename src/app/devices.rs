@@ -162,6 +162,14 @@ pub async fn list(core: &Core, _admin: &Admin) -> Result<Vec<DeviceRow>, Error> 
     Ok(core.store.read(|conn| Ok(devices::all(conn)?)).await?)
 }
 
+/// Every device, and the gates a new one may be registered for (the devices page).
+pub async fn roster(
+    core: &Core,
+    admin: &Admin,
+) -> Result<(Vec<DeviceRow>, Vec<crate::db::gates::GateRow>), Error> {
+    Ok((list(core, admin).await?, gates::list(core).await?))
+}
+
 /// Revokes a device: its token stops working at once (revoking it again changes nothing).
 pub async fn revoke(
     core: &Core,

@@ -189,6 +189,24 @@ fn issue_token(core: &Core, row: &StaffRow) -> Result<AccessToken, Error> {
     Ok(AccessToken { token, expires_in })
 }
 
+/// A fresh token for the session `token` once more than half its life has gone, so the pages keep
+/// an administrator logged in while they work; `None` while it is young or when it does not verify.
+/// The fresh token is of the same generation: disabling the account or logging out ends it too.
+pub fn renew(core: &Core, token: &str) -> Option<AccessToken> {
+    let key = session_key(core).ok()?;
+    let now = core.clock.now();
+    let claims = key.verify(token, now)?;
+    let ttl = core.config.access_token_ttl.num_seconds();
+    if claims.exp - now.timestamp() > ttl / 2 {
+        return None;
+    }
+    let token = key.issue(&claims.sub, claims.gen, now, ttl).ok()?;
+    Some(AccessToken {
+        token,
+        expires_in: ttl,
+    })
+}
+
 /// Ends every token of the caller's account (on every device).
 pub async fn logout(core: &Core, staff: &Staff) -> Result<(), Error> {
     let name = staff.username.to_string();
@@ -409,6 +427,15 @@ pub async fn create_account(
 /// Every staff account, by username.
 pub async fn list(core: &Core, _admin: &Admin) -> Result<Vec<StaffRow>, Error> {
     Ok(core.store.read(|conn| Ok(staff::all(conn)?)).await?)
+}
+
+/// Every staff account, and the gates an officer or supervisor may be bound to (the accounts
+/// page).
+pub async fn roster(
+    core: &Core,
+    admin: &Admin,
+) -> Result<(Vec<StaffRow>, Vec<crate::db::gates::GateRow>), Error> {
+    Ok((list(core, admin).await?, gates::list(core).await?))
 }
 
 /// Disables (its tokens stop working at once) or enables an account.

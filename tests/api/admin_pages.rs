@@ -333,3 +333,33 @@ async fn the_dashboard_shows_the_apis_counts_and_its_csv_is_the_apis() {
         .iter()
         .any(|(name, _)| name == "from"));
 }
+
+#[tokio::test]
+async fn a_session_is_renewed_while_its_administrator_works_and_ends_when_they_stop() {
+    let app = spawn_app().await;
+    app.admin().await;
+    let ttl = chrono::Duration::seconds(app.config.access_token_ttl.num_seconds());
+    let mut chief = Visitor::new(&app);
+    log_in(&mut chief, "chief", ADMIN_PASSWORD).await;
+    // Young: no new cookie.
+    let young = chief.get("/admin/staff").await;
+    assert!(!young
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().is_ok_and(|c| c.starts_with("bp_admin="))));
+    // Past half its life: the answer carries a fresh session.
+    app.clock.advance(ttl / 2 + chrono::Duration::seconds(1));
+    let renewed = chief.get("/admin/staff").await;
+    assert_eq!(renewed.status, 200);
+    assert!(renewed.headers.get_all("set-cookie").iter().any(|c| c
+        .to_str()
+        .is_ok_and(|c| c.starts_with("bp_admin=") && c.contains("HttpOnly"))));
+    // After the first token's end, the renewed one still works...
+    app.clock.advance(ttl / 2 + chrono::Duration::seconds(1));
+    assert_eq!(chief.get("/admin/audit").await.status, 200);
+    // ...and one left alone for a whole lifetime ends.
+    app.clock.advance(ttl + chrono::Duration::seconds(1));
+    let ended = chief.get("/admin").await;
+    assert_eq!(ended.status, 401);
+}
