@@ -257,7 +257,9 @@ fn reseal_keys(config: &Config) -> Result<(), String> {
         "the new key-encryption key must be 32 bytes in base64url (make one with `borderpass keys new-kek`)".to_owned()
     })?;
     let text = new.to_text();
-    let resealed = run_use_case(config, async |core| app::keys::reseal(core, new).await)?;
+    let resealed = run_use_case(config, async |core| {
+        app::keys::reseal(core, &Actor::command_line(), new).await
+    })?;
     println!(
         "re-sealed {} signing key(s) and {} secret(s) under the new key-encryption key",
         resealed.signing_keys, resealed.secrets

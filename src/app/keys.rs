@@ -133,11 +133,28 @@ pub async fn rotate_staff_key(core: &Core, by: &Actor) -> Result<(), Error> {
 
 /// Re-seals every stored key from the configured key-encryption key to `new` (the command line's
 /// `keys reseal`).
-pub async fn reseal(core: &Core, new: KeyEncryptionKey) -> Result<keys::Resealed, Error> {
+pub async fn reseal(
+    core: &Core,
+    by: &Actor,
+    new: KeyEncryptionKey,
+) -> Result<keys::Resealed, Error> {
     let ring = core.keys.clone();
     let new = std::sync::Arc::new(new);
+    let now = core.clock.now();
+    let by = by.clone();
     core.store
-        .write(move |conn| Ok(keys::reseal(conn, ring.kek(), &new)))
+        .write(move |conn| {
+            let resealed = keys::reseal(conn, ring.kek(), &new);
+            if let Ok(counts) = &resealed {
+                let detail = serde_json::json!({
+                    "signing_keys": counts.signing_keys,
+                    "secrets": counts.secrets,
+                });
+                let entry = Entry::new(&by, Action::KeysResealed, "key-encryption-key", detail);
+                audit::append(conn, &entry, now)?;
+            }
+            Ok(resealed)
+        })
         .await?
         .map_err(|e| match e {
             keys::ResealError::WrongOldKey(_) => Error::Invalid(vec![Violation::new(

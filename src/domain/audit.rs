@@ -23,6 +23,8 @@ pub enum Action {
     PermitRevoked,
     /// A signing key (permit, bundle or staff-token) was rotated.
     KeyRotated,
+    /// Every stored key was sealed again under a new key-encryption key.
+    KeysResealed,
     /// A gate was added.
     GateCreated,
     /// A gate device was registered.
@@ -37,7 +39,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the documentation lists them.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::UserCreated,
         Action::UserDisabled,
         Action::UserEnabled,
@@ -45,6 +47,7 @@ impl Action {
         Action::LoginBlockLifted,
         Action::PermitRevoked,
         Action::KeyRotated,
+        Action::KeysResealed,
         Action::GateCreated,
         Action::DeviceCreated,
         Action::DeviceRevoked,
@@ -62,6 +65,7 @@ impl Action {
             Action::LoginBlockLifted => "login_block.lifted",
             Action::PermitRevoked => "permit.revoked",
             Action::KeyRotated => "key.rotated",
+            Action::KeysResealed => "keys.resealed",
             Action::GateCreated => "gate.created",
             Action::DeviceCreated => "device.created",
             Action::DeviceRevoked => "device.revoked",

@@ -219,8 +219,8 @@ pub struct AuditEntryView {
     /// Who: a username, or `cli` for the command line.
     pub actor: String,
     /// What: `user.created`, `user.disabled`, `user.enabled`, `user.password_reset`,
-    /// `login_block.lifted`, `permit.revoked`, `key.rotated`, `gate.created`, `device.created`,
-    /// `device.revoked`, `conflict.resolved`, `scan.overridden`.
+    /// `login_block.lifted`, `permit.revoked`, `key.rotated`, `keys.resealed`, `gate.created`,
+    /// `device.created`, `device.revoked`, `conflict.resolved`, `scan.overridden`.
     pub action: String,
     /// To what (a username, permit, key, gate, device, conflict or scan id).
     pub target: Option<String>,

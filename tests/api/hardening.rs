@@ -853,6 +853,16 @@ async fn keys_are_resealed_under_a_new_key_encryption_key() {
     assert_eq!(entry["decision"], "admit");
     let after = peer.issue(971, day(&peer, 0), day(&peer, 2)).await;
     assert_eq!(after["kid"], before["kid"]);
+    // The audit trail has the one reseal that happened (the refused one is not in it).
+    let trail: serde_json::Value = peer
+        .get_as(&admin, "/api/v1/audit?action=keys.resealed")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(trail["total"], 1, "{trail}");
+    assert_eq!(trail["items"][0]["actor"], "cli");
+    assert_eq!(trail["items"][0]["detail"]["secrets"], 1);
 }
 
 #[tokio::test]

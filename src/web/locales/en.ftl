@@ -371,6 +371,7 @@ admin-action-user-password-reset = Password reset
 admin-action-login-block-lifted = Login block lifted
 admin-action-permit-revoked = Permit revoked
 admin-action-key-rotated = Signing key rotated
+admin-action-keys-resealed = Keys sealed under a new key-encryption key
 admin-action-gate-created = Gate added
 admin-action-device-created = Device registered
 admin-action-device-revoked = Device revoked

@@ -368,6 +368,7 @@ admin-action-user-password-reset = Құпиясөз қайта орнатылд�
 admin-action-login-block-lifted = Кіру бұғаты алынды
 admin-action-permit-revoked = Рұқсат қайтарып алынды
 admin-action-key-rotated = Қолтаңба кілті ауыстырылды
+admin-action-keys-resealed = Кілттер жаңа шифрлау кілтімен қайта жабылды
 admin-action-gate-created = Бекет қосылды
 admin-action-device-created = Құрылғы тіркелді
 admin-action-device-revoked = Құрылғы қайтарып алынды

@@ -379,6 +379,7 @@ admin-action-user-password-reset = Пароль сброшен
 admin-action-login-block-lifted = Снята блокировка входа
 admin-action-permit-revoked = Пропуск отозван
 admin-action-key-rotated = Ключ подписи заменён
+admin-action-keys-resealed = Ключи перезапечатаны новым ключом шифрования
 admin-action-gate-created = Добавлен пункт
 admin-action-device-created = Зарегистрировано устройство
 admin-action-device-revoked = Устройство отозвано

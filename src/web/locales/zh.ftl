@@ -355,6 +355,7 @@ admin-action-user-password-reset = 重置密码
 admin-action-login-block-lifted = 解除登录封锁
 admin-action-permit-revoked = 吊销许可证
 admin-action-key-rotated = 更换签名密钥
+admin-action-keys-resealed = 密钥已用新的密钥加密密钥重新封装
 admin-action-gate-created = 新增口岸
 admin-action-device-created = 登记设备
 admin-action-device-revoked = 吊销设备
