@@ -166,6 +166,13 @@ impl Field {
         self
     }
 
+    /// A filter of a search: not required, and not labelled "optional" (every filter is).
+    pub(crate) fn filter(mut self) -> Self {
+        self.required = false;
+        self.optional = String::new();
+        self
+    }
+
     pub(crate) fn code(mut self, maxlength: u32) -> Self {
         self.uppercase = true;
         self.maxlength = Some(maxlength);

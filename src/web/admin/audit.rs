@@ -57,6 +57,23 @@ struct AuditForm {
     page: Option<String>,
 }
 
+/// An entry's particulars as a reader scans them: `key: value` pairs, nulls left out (the stored
+/// text as it is if it is not a JSON object).
+fn readable(detail: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(detail) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
+        _ => detail.to_owned(),
+    }
+}
+
 /// The message naming `action` (`user.created`: `admin-action-user-created`).
 pub(super) fn action_message(action: &str) -> String {
     format!("admin-action-{}", action.replace(['.', '_'], "-"))
@@ -64,12 +81,11 @@ pub(super) fn action_message(action: &str) -> String {
 
 fn filter_fields(tr: &Tr, form: &AuditForm) -> Vec<Field> {
     let date = |name: &'static str, label: &str, value: &Option<String>| {
-        let mut f = Field::new(tr, name, label, value.as_deref()).optional();
+        let mut f = Field::new(tr, name, label, value.as_deref()).filter();
         f.kind = "date";
         f
     };
-    let mut action =
-        Field::new(tr, "action", msg("admin-action"), form.action.as_deref()).optional();
+    let mut action = Field::new(tr, "action", msg("admin-action"), form.action.as_deref()).filter();
     action.kind = "select";
     action.choices = std::iter::once(Choice {
         value: String::new(),
@@ -85,7 +101,7 @@ fn filter_fields(tr: &Tr, form: &AuditForm) -> Vec<Field> {
         date("to", msg("admin-to"), &form.to),
         Field::new(tr, "actor", msg("admin-actor"), form.actor.as_deref())
             .hint(tr, msg("admin-actor-hint"))
-            .optional(),
+            .filter(),
         action,
     ];
     described(tr, &mut fields);
@@ -123,7 +139,7 @@ async fn audit_page(core: &Core, reader: &Reader, admin: &Admin, form: AuditForm
                     action_text: tr.t(&action_message(&row.action)),
                     action: row.action,
                     target: row.target.unwrap_or_default(),
-                    detail: row.detail,
+                    detail: readable(&row.detail),
                     client: row.client.unwrap_or_default(),
                 })
                 .collect();

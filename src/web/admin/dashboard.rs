@@ -95,7 +95,7 @@ impl AdminView for DashboardPage {
 /// and of its gates, every gate.
 fn range_fields(tr: &Tr, typed: &DailyParams, zone_tz: &str, gates: &[GateRow]) -> Vec<Field> {
     let date = |name: &'static str, label: &str, value: &Option<String>| {
-        let mut f = Field::new(tr, name, label, value.as_deref()).optional();
+        let mut f = Field::new(tr, name, label, value.as_deref()).filter();
         f.kind = "date";
         f
     };
@@ -106,7 +106,7 @@ fn range_fields(tr: &Tr, typed: &DailyParams, zone_tz: &str, gates: &[GateRow]) 
             zones.push(tz);
         }
     }
-    let mut tz = Field::new(tr, "tz", msg("admin-time-zone"), typed.tz.as_deref()).optional();
+    let mut tz = Field::new(tr, "tz", msg("admin-time-zone"), typed.tz.as_deref()).filter();
     tz.kind = "select";
     tz.choices = zones
         .into_iter()
@@ -115,8 +115,7 @@ fn range_fields(tr: &Tr, typed: &DailyParams, zone_tz: &str, gates: &[GateRow]) 
             value: z,
         })
         .collect();
-    let mut gate =
-        Field::new(tr, "gate_id", msg("admin-gate"), typed.gate_id.as_deref()).optional();
+    let mut gate = Field::new(tr, "gate_id", msg("admin-gate"), typed.gate_id.as_deref()).filter();
     gate.kind = "select";
     gate.choices = gate_choices(tr, msg("admin-all-gates"), gates);
     let mut fields = vec![

@@ -163,10 +163,11 @@ fn chrome(reader: &Reader, admin: &Admin, title: &str, section: &str) -> (Frame,
     )
 }
 
-/// An instant in the zone's calendar and clock, `YYYY-MM-DD HH:MM`.
+/// An instant in the zone's calendar and clock, `YYYY-MM-DD HH:MM:SS` (two scans of a minute
+/// stay apart).
 fn when(core: &Core, at: DateTime<Utc>) -> String {
     at.with_timezone(&core.config.zone_tz)
-        .format("%Y-%m-%d %H:%M")
+        .format("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
 

@@ -109,7 +109,7 @@ impl SearchForm {
             msg("admin-birth-date"),
             self.birth_date.as_deref(),
         )
-        .optional();
+        .filter();
         birth.kind = "date";
         let mut fields = vec![
             Field::new(
@@ -118,7 +118,7 @@ impl SearchForm {
                 msg("admin-permit-id"),
                 self.permit_id.as_deref(),
             )
-            .optional(),
+            .filter(),
             Field::new(
                 tr,
                 "document.type",
@@ -132,7 +132,7 @@ impl SearchForm {
                     ("id_card", msg("admin-doc-id-card")),
                 ],
             )
-            .optional(),
+            .filter(),
             Field::new(
                 tr,
                 "document.issuing_country",
@@ -140,7 +140,7 @@ impl SearchForm {
                 self.issuing_country.as_deref(),
             )
             .code(3)
-            .optional(),
+            .filter(),
             Field::new(
                 tr,
                 "document.number",
@@ -148,7 +148,7 @@ impl SearchForm {
                 self.number.as_deref(),
             )
             .code(18)
-            .optional(),
+            .filter(),
             Field::new(
                 tr,
                 "surname_prefix",
@@ -156,7 +156,7 @@ impl SearchForm {
                 self.surname_prefix.as_deref(),
             )
             .hint(tr, msg("admin-surname-prefix-hint"))
-            .optional(),
+            .filter(),
             birth,
         ];
         described(tr, &mut fields);
