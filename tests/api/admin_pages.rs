@@ -363,3 +363,68 @@ async fn a_session_is_renewed_while_its_administrator_works_and_ends_when_they_s
     let ended = chief.get("/admin").await;
     assert_eq!(ended.status, 401);
 }
+
+#[tokio::test]
+async fn a_revoke_a_resolution_or_a_device_refused_shows_its_problem_at_the_field_and_does_nothing()
+{
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = app.zone_today();
+    let permit = app.issue(1, today, today).await;
+    let id = permit["permit_id"].as_str().expect("id");
+    let mut chief = Visitor::new(&app).speaking("kk");
+    log_in(&mut chief, "chief", ADMIN_PASSWORD).await;
+    let page = chief.get(&format!("/admin/permits/{id}")).await;
+    assert_eq!(page.status, 200);
+    // A revoke without a reason: the problem at the reason, in Kazakh; the permit stays active.
+    let refused = chief
+        .post(
+            &format!("/admin/permits/{id}/revoke"),
+            &[("csrf", page.csrf()), ("reason", "  ".to_owned())],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let problems = refused.field_problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "reason");
+    assert_eq!(refused.attr("html", "lang").as_deref(), Some("kk"));
+    let fetched = api_json(&app, &admin, &format!("/api/v1/permits/{id}")).await;
+    assert_eq!(fetched["status"], "active");
+    // A device without a gate or a label: both problems, nothing registered.
+    let devices = chief.get("/admin/devices").await;
+    let refused = chief
+        .post(
+            "/admin/devices",
+            &[
+                ("csrf", devices.csrf()),
+                ("gate_id", String::new()),
+                ("label", String::new()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let mut names: Vec<String> = refused
+        .field_problems()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["gate_id", "label"]);
+    assert!(refused.text("#device-token").is_none());
+    assert_eq!(
+        api_json(&app, &admin, "/api/v1/devices").await,
+        serde_json::json!([])
+    );
+    // An unknown permit's page: 404, said in the reader's language.
+    let unknown = chief
+        .get(&format!("/admin/permits/{}", uuid::Uuid::now_v7()))
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        unknown.text("[role=alert]").as_deref(),
+        Some(says(Lang::Kk, "admin-permit-not-found").as_str())
+    );
+    // The trail holds none of these refusals.
+    let trail = api_json(&app, &admin, "/api/v1/audit?actor=chief").await;
+    assert_eq!(trail["total"], 0, "{trail}");
+}

@@ -70,6 +70,9 @@ async fn openapi_document_is_valid_openapi_3() {
         "/api/v1/scans",
         "/api/v1/stats/daily",
         "/api/v1/stats/occupancy",
+        "/api/v1/permits/search",
+        "/api/v1/permits/{id}/scans",
+        "/api/v1/audit",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }
