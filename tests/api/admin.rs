@@ -648,3 +648,55 @@ async fn the_audit_trail_refuses_updates_and_deletes() {
     assert_eq!(total, 1);
     assert_eq!(rows[0].actor, "cli");
 }
+
+#[tokio::test]
+async fn simultaneous_actions_on_one_thing_are_done_and_audited_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = app.zone_today();
+    let permit = app.issue(1, today, today).await;
+    let id = permit["permit_id"].as_str().expect("id").to_owned();
+    // Twelve administrators' revokes of one permit at once, through two instances.
+    let peer = app.spawn_peer().await;
+    let revoke = |n: usize| {
+        (
+            format!("/api/v1/permits/{id}/revoke"),
+            json!({ "reason": format!("reported stolen ({n})") }),
+        )
+    };
+    let (here, there) = tokio::join!(
+        app.post_concurrently_as(&admin, (0..6).map(revoke).collect()),
+        peer.post_concurrently_as(&admin, (6..12).map(revoke).collect()),
+    );
+    let statuses: Vec<u16> = here.iter().chain(&there).map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        11,
+        "{statuses:?}"
+    );
+    let revoked = trail(&app, &admin, "&action=permit.revoked").await;
+    assert_eq!(revoked.len(), 1);
+    // The reason kept with the permit is the one the trail names.
+    let kept = app.get_as(&admin, &format!("/api/v1/permits/{id}")).await;
+    let kept: Value = kept.json().await.expect("json");
+    assert_eq!(kept["revoked_reason"], revoked[0]["detail"]["reason"]);
+    // Eight creations of one username at once: one account, one entry.
+    let create = |_| {
+        (
+            "/api/v1/users".to_owned(),
+            json!({ "username": "twin", "password": OFFICER_PASSWORD, "role": "officer", "gate_id": "CN-1" }),
+        )
+    };
+    let answers = app
+        .post_concurrently_as(&admin, (0..8).map(create).collect())
+        .await;
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(created, 1, "{answers:?}");
+    let twins = trail(&app, &admin, "&action=user.created&actor=chief").await;
+    assert_eq!(twins.len(), 1);
+}
