@@ -341,3 +341,73 @@ async fn an_officer_is_refused_and_a_disabled_administrator_is_logged_out_at_onc
     assert_eq!(li["disabled"], false);
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_administrator_logs_in_and_revokes_with_the_keyboard_alone() {
+    use fantoccini::key::Key;
+    let app = spawn_app().await;
+    app.admin().await;
+    let today = app.zone_today();
+    let permit = app.issue(1, today, today).await;
+    let id = permit["permit_id"].as_str().expect("id");
+    let browser = Browser::start(true).await;
+    let tab = Key::Tab.to_string();
+    // Tab from the top of the page until the control named `name` has the focus (at most `limit`
+    // presses); the focused element.
+    let tab_to = |name: &'static str, limit: usize| {
+        let client = browser.client.clone();
+        let tab = tab.clone();
+        async move {
+            for _ in 0..limit {
+                let active = client.active_element().await.expect("focus");
+                if active.attr("name").await.expect("name").as_deref() == Some(name) {
+                    return active;
+                }
+                active.send_keys(&tab).await.expect("tab");
+            }
+            panic!("Tab never reached {name}");
+        }
+    };
+    browser.goto(&app, "/admin?lang=en").await;
+    tab_to("username", 20)
+        .await
+        .send_keys("chief")
+        .await
+        .expect("type");
+    let password = tab_to("password", 2).await;
+    password.send_keys(ADMIN_PASSWORD).await.expect("type");
+    password
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    browser.find("#daily-counts").await;
+    // On the permit's page: Tab to the reason, type it, Tab to Revoke (its focus visible), Enter.
+    browser.goto(&app, &format!("/admin/permits/{id}")).await;
+    tab_to("reason", 40)
+        .await
+        .send_keys("reported stolen at the desk")
+        .await
+        .expect("type");
+    let reason = browser.client.active_element().await.expect("focus");
+    reason.send_keys(&tab).await.expect("tab");
+    let button = browser.client.active_element().await.expect("focus");
+    assert_eq!(
+        button.text().await.expect("text"),
+        says(Lang::En, "admin-revoke")
+    );
+    assert_eq!(
+        button.css_value("outline-style").await.expect("css"),
+        "solid",
+        "focus is visible"
+    );
+    button
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    browser.find("#page-notice").await;
+    assert_eq!(
+        browser.text("#permit-status").await,
+        says(Lang::En, "admin-status-revoked")
+    );
+    browser.close().await;
+}
