@@ -19,7 +19,8 @@ use crate::domain::permit::{
 };
 use crate::domain::staff::permit_fetch_throttle_keys;
 use crate::domain::staff::{Admin, Role, Staff};
-use crate::domain::violation::{ViolationCode, Violations};
+use crate::domain::stats::Paging;
+use crate::domain::violation::Violations;
 
 use super::{Conflict, Core, Error};
 
@@ -284,52 +285,40 @@ pub async fn revoke(
 pub struct Found {
     /// The permits.
     pub items: Vec<PermitRow>,
-    /// This page, from 1.
-    pub page: i64,
-    /// Permits a page.
-    pub per_page: i64,
+    /// This page and its size.
+    pub paging: Paging,
     /// Permits the search finds, on every page.
     pub total: i64,
 }
 
+/// Permits a page of a search holds unless asked otherwise, and at most.
+pub const PER_PAGE: u32 = 20;
 /// Most permits a page of a search holds.
-pub const MAX_PER_PAGE: i64 = 100;
+pub const MAX_PER_PAGE: u32 = 100;
 
 /// Finds permits by id, by document (its key) or by surname's beginning and birth date, one page
-/// of them (`per_page` 1 to 100, 20 unless said).
+/// of them (`per_page` 1 to 100, 20 unless said); every problem of the search and its paging.
 pub async fn search(
     core: &Core,
     _admin: &Admin,
-    input: PermitSearchInput,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    input: &PermitSearchInput,
+    page: Option<&str>,
+    per_page: Option<&str>,
 ) -> Result<Found, Error> {
     let mut p = Violations::default();
-    let criteria = p.take(None, PermitSearch::parse(&input));
-    let page = page.unwrap_or(1);
-    if !(1..=1_000_000).contains(&page) {
-        p.push("page", ViolationCode::OutOfRange, "page is a number from 1");
-    }
-    let per_page = per_page.unwrap_or(20);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        p.push(
-            "per_page",
-            ViolationCode::OutOfRange,
-            format!("per_page is 1 to {MAX_PER_PAGE}"),
-        );
-    }
-    let Some(criteria) = criteria.filter(|_| p.is_empty()) else {
+    let criteria = p.take(None, PermitSearch::parse(input));
+    let paging = p.take(None, Paging::parse(page, per_page, PER_PAGE, MAX_PER_PAGE));
+    let (Some(criteria), Some(paging)) = (criteria, paging) else {
         return Err(p.into_vec().into());
     };
-    let offset = (page - 1) * per_page;
+    let (offset, limit) = (paging.offset(), i64::from(paging.per_page));
     let (items, total) = core
         .store
-        .read(move |conn| Ok(permits::search(conn, &criteria, offset, per_page)?))
+        .read(move |conn| Ok(permits::search(conn, &criteria, offset, limit)?))
         .await?;
     Ok(Found {
         items,
-        page,
-        per_page,
+        paging,
         total,
     })
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::engine::stamp::Stamp;
 use super::schema::audit_log;
 use super::DbConnection;
-use crate::domain::audit::Entry;
+use crate::domain::audit::{Entry, TrailFilter};
 
 /// Appends `entry`, made at `at`.
 pub fn append(conn: &mut DbConnection, entry: &Entry, at: DateTime<Utc>) -> QueryResult<()> {
@@ -57,23 +57,10 @@ pub struct AuditRow {
     pub client: Option<String>,
 }
 
-/// What to read of the trail.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// From this instant on.
-    pub from: Option<DateTime<Utc>>,
-    /// Before this instant.
-    pub before: Option<DateTime<Utc>>,
-    /// By this actor.
-    pub actor: Option<String>,
-    /// This action.
-    pub action: Option<String>,
-}
-
 /// One page of the entries `filter` selects, newest first, and how many it selects in all.
 pub fn page(
     conn: &mut DbConnection,
-    filter: &AuditFilter,
+    filter: &TrailFilter,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<AuditRow>, i64)> {
@@ -88,8 +75,8 @@ pub fn page(
         if let Some(actor) = &filter.actor {
             q = q.filter(audit_log::actor.eq(actor.clone()));
         }
-        if let Some(action) = &filter.action {
-            q = q.filter(audit_log::action.eq(action.clone()));
+        if let Some(action) = filter.action {
+            q = q.filter(audit_log::action.eq(action.as_str()));
         }
         q
     };

@@ -4,7 +4,10 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+
 use super::staff::Staff;
+use super::violation::{Violation, ViolationCode, Violations};
 
 /// What staff did. The names are the contract's (`user.created`, ...), and some the service adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -162,9 +165,140 @@ impl Entry {
     }
 }
 
+/// Which entries of the trail to read, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct TrailQuery {
+    /// An instant (RFC 3339) or a date (the zone's calendar): entries from then on.
+    pub from: Option<String>,
+    /// An instant, or a date (that whole day, in the zone's calendar): entries up to then.
+    pub to: Option<String>,
+    /// Only this actor's (a username, or `cli`).
+    pub actor: Option<String>,
+    /// Only this action (`user.created`, ...).
+    pub action: Option<String>,
+}
+
+/// Which entries of the trail to read, checked: every bound an instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrailFilter {
+    /// From this instant on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub before: Option<DateTime<Utc>>,
+    /// By this actor.
+    pub actor: Option<String>,
+    /// This action.
+    pub action: Option<Action>,
+}
+
+impl TrailFilter {
+    /// The filter `query` asks for, dates read in the calendar of `tz`; every problem found.
+    pub fn parse(query: &TrailQuery, tz: chrono_tz::Tz) -> Result<Self, Vec<Violation>> {
+        let mut p = Violations::default();
+        let from = bound(&mut p, "from", query.from.as_deref(), tz, false);
+        let before = bound(&mut p, "to", query.to.as_deref(), tz, true);
+        if let (Some(from), Some(before)) = (from, before) {
+            if before <= from {
+                p.push("to", ViolationCode::InvalidRange, "to is before from");
+            }
+        }
+        let action = match query.action.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => {
+                let action = Action::parse(raw);
+                if action.is_none() {
+                    p.push(
+                        "action",
+                        ViolationCode::InvalidValue,
+                        "action is one of the trail's actions (docs/admin.md)",
+                    );
+                }
+                action
+            }
+        };
+        let actor = query
+            .actor
+            .as_deref()
+            .map(|a| a.trim().to_ascii_lowercase())
+            .filter(|a| !a.is_empty());
+        p.finish(|| Self {
+            from,
+            before,
+            actor,
+            action,
+        })
+    }
+}
+
+/// The instant bound `field` gives (`raw`): an instant as given (`end`: just after it), or a
+/// date's start (`end`: the start of the day after) in `tz`; else its problem in `p`.
+fn bound(
+    p: &mut Violations,
+    field: &str,
+    raw: Option<&str>,
+    tz: chrono_tz::Tz,
+    end: bool,
+) -> Option<DateTime<Utc>> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    let at = if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        Some(at.with_timezone(&Utc) + chrono::Duration::nanoseconds(i64::from(end)))
+    } else {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|day| if end { day.succ_opt() } else { Some(day) })
+            .and_then(|day| day.and_hms_opt(0, 0, 0))
+            .and_then(|midnight| tz.from_local_datetime(&midnight).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    if at.is_none() {
+        p.push(
+            field,
+            ViolationCode::InvalidValue,
+            format!("{field} is a date (YYYY-MM-DD) or an RFC 3339 instant"),
+        );
+    }
+    at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trail_filter_reads_dates_in_the_zones_calendar_and_lists_every_problem() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let filter = TrailFilter::parse(
+            &TrailQuery {
+                from: Some("2026-12-01".into()),
+                to: Some("2026-12-01".into()),
+                actor: Some(" Chief ".into()),
+                action: Some("permit.revoked".into()),
+            },
+            tz,
+        )
+        .expect("a filter");
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("instant")
+                .with_timezone(&Utc)
+        };
+        assert_eq!(filter.from, Some(at("2026-11-30T16:00:00Z")));
+        assert_eq!(filter.before, Some(at("2026-12-01T16:00:00Z")));
+        assert_eq!(filter.actor.as_deref(), Some("chief"));
+        assert_eq!(filter.action, Some(Action::PermitRevoked));
+        let refused = TrailFilter::parse(
+            &TrailQuery {
+                from: Some("2026-12-02".into()),
+                to: Some("2026-12-01".into()),
+                action: Some("user.deleted".into()),
+                ..TrailQuery::default()
+            },
+            tz,
+        )
+        .expect_err("refused");
+        let fields: Vec<&str> = refused.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["to", "action"]);
+    }
 
     #[test]
     fn every_action_parses_back_from_its_name() {

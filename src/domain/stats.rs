@@ -124,6 +124,12 @@ impl Paging {
     pub fn offset(&self) -> i64 {
         i64::from(self.page - 1) * i64::from(self.per_page)
     }
+
+    /// How many pages `total` items fill (one, when there are none).
+    pub fn pages(&self, total: i64) -> i64 {
+        let per_page = i64::from(self.per_page);
+        ((total + per_page - 1) / per_page).max(1)
+    }
 }
 
 /// What a daily report covers: local days `from..=to` in `tz`, optionally one gate.

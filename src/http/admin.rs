@@ -11,13 +11,14 @@ use super::permits::{PermitView, Viewer};
 use super::problem::{responses, ApiError, Problem};
 use super::scans::ScanAnswer;
 use super::users::UserView;
-use crate::app::audit::{self as audit_use, AuditQuery};
+use crate::app::audit as audit_use;
 use crate::app::permits as permit_use;
 use crate::app::scans::Scanned;
 use crate::app::staff as staff_use;
 use crate::app::Core;
 use crate::db::audit::AuditRow;
 use crate::db::scans::LoggedScan;
+use crate::domain::audit::TrailQuery;
 use crate::domain::permit::PermitSearchInput;
 use crate::domain::staff::Admin;
 
@@ -73,9 +74,9 @@ pub struct PermitSearchPage {
     /// The permits, newest first.
     pub items: Vec<PermitView>,
     /// This page.
-    pub page: i64,
+    pub page: u32,
     /// Permits a page.
-    pub per_page: i64,
+    pub per_page: u32,
     /// Permits found, on every page.
     pub total: i64,
 }
@@ -96,7 +97,11 @@ pub async fn search_permits(
     body: ApiJson<PermitSearchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let found = permit_use::search(&core, &admin, (&body).into(), body.page, body.per_page).await?;
+    let number = |n: Option<i64>| n.map(|n| n.to_string());
+    let (page, per_page) = (number(body.page), number(body.per_page));
+    let input = PermitSearchInput::from(&body);
+    let found =
+        permit_use::search(&core, &admin, &input, page.as_deref(), per_page.as_deref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(PermitSearchPage {
@@ -105,8 +110,8 @@ pub async fn search_permits(
                 .into_iter()
                 .map(|row| PermitView::from_row(row, None, Viewer::Staff))
                 .collect(),
-            page: found.page,
-            per_page: found.per_page,
+            page: found.paging.page,
+            per_page: found.paging.per_page,
             total: found.total,
         }))
 }
@@ -251,9 +256,9 @@ pub struct AuditPageView {
     /// The entries, newest first.
     pub items: Vec<AuditEntryView>,
     /// This page.
-    pub page: i64,
+    pub page: u32,
     /// Entries a page.
-    pub per_page: i64,
+    pub per_page: u32,
     /// Entries the filters select, on every page.
     pub total: i64,
 }
@@ -280,24 +285,19 @@ pub async fn audit(
         action,
         page,
     } = query.into_inner();
-    let found = audit_use::list(
-        &core,
-        &admin,
-        AuditQuery {
-            from,
-            to,
-            actor,
-            action,
-            page,
-        },
-    )
-    .await?;
+    let trail = TrailQuery {
+        from,
+        to,
+        actor,
+        action,
+    };
+    let found = audit_use::list(&core, &admin, &trail, page.as_deref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(AuditPageView {
             items: found.items.into_iter().map(AuditEntryView::from).collect(),
-            page: found.page,
-            per_page: found.per_page,
+            page: found.paging.page,
+            per_page: found.paging.per_page,
             total: found.total,
         }))
 }

@@ -150,7 +150,7 @@ async fn administrators_find_permits_by_id_document_or_surname_and_birth_date() 
             ("document.issuing_country", "required"),
             ("document.number", "invalid_character"),
             ("document.type", "invalid_value"),
-            ("per_page", "out_of_range"),
+            ("per_page", "invalid_value"),
             ("permit_id", "invalid_value"),
             ("surname_prefix", "required"),
         ]

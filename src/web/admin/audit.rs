@@ -6,9 +6,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{action, chrome, described, refusal, show, when, AdminView, Chrome, Said};
-use crate::app::audit::{self as audit_use, AuditQuery};
+use crate::app::audit as audit_use;
 use crate::app::{Core, Error};
-use crate::domain::audit::Action;
+use crate::domain::audit::{Action, TrailQuery};
 use crate::domain::staff::Admin;
 use crate::web::i18n::{msg, Tr};
 use crate::web::traveler::{read_form, Choice, Field};
@@ -121,14 +121,13 @@ async fn audit_page(core: &Core, reader: &Reader, admin: &Admin, form: AuditForm
         total: 0,
         zone_tz: core.config.zone_tz.name().to_owned(),
     };
-    let query = AuditQuery {
+    let query = TrailQuery {
         from: form.from,
         to: form.to,
         actor: form.actor,
         action: form.action,
-        page: form.page,
     };
-    match audit_use::list(core, admin, query).await {
+    match audit_use::list(core, admin, &query, form.page.as_deref()).await {
         Ok(found) => {
             page.items = found
                 .items
@@ -143,8 +142,8 @@ async fn audit_page(core: &Core, reader: &Reader, admin: &Admin, form: AuditForm
                     client: row.client.unwrap_or_default(),
                 })
                 .collect();
-            page.page = found.page;
-            page.pages = ((found.total + found.per_page - 1) / found.per_page).max(1);
+            page.page = i64::from(found.paging.page);
+            page.pages = found.paging.pages(found.total);
             page.total = found.total;
             show(reader, page, StatusCode::OK, Said::Nothing)
         }

@@ -17,9 +17,6 @@ use crate::web::i18n::{msg, Tr};
 use crate::web::traveler::{read_form, Field};
 use crate::web::{Frame, Reader};
 
-/// Permits a page of results.
-const PER_PAGE: i64 = 20;
-
 /// A permit in a list, and at the head of its page.
 struct PermitLine {
     id: String,
@@ -177,13 +174,6 @@ impl SearchForm {
             birth_date: self.birth_date.clone(),
         }
     }
-
-    fn page(&self) -> i64 {
-        self.page
-            .as_deref()
-            .and_then(|p| p.trim().parse::<i64>().ok())
-            .unwrap_or(1)
-    }
 }
 
 fn search_page(reader: &Reader, admin: &Admin, form: &SearchForm) -> SearchPage {
@@ -226,14 +216,9 @@ pub async fn search(
         form.csrf.as_deref(),
         async |admin: &Admin| {
             let mut page = search_page(&reader, admin, &form);
-            let found = permit_use::search(
-                &core,
-                admin,
-                form.input(),
-                Some(form.page()),
-                Some(PER_PAGE),
-            )
-            .await;
+            let input = form.input();
+            let page_number = form.page.as_deref();
+            let found = permit_use::search(&core, admin, &input, page_number, None).await;
             match found {
                 Ok(found) => {
                     page.searched = true;
@@ -243,8 +228,8 @@ pub async fn search(
                         .map(|r| PermitLine::of(&reader.tr, r))
                         .collect();
                     page.total = found.total;
-                    page.page = found.page;
-                    page.pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
+                    page.page = i64::from(found.paging.page);
+                    page.pages = found.paging.pages(found.total);
                     show(&reader, page, StatusCode::OK, Said::Nothing)
                 }
                 Err(Error::Invalid(violations)) => show(
