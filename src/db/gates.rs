@@ -76,14 +76,14 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GateRow>> {
         .optional()
 }
 
-/// Adds a gate; false when the id is taken.
+/// Adds a gate; false when the id is taken (told by the statement inserting nothing: a failed
+/// statement would abort, on PostgreSQL, the transaction the write shares with others).
 pub fn insert(conn: &mut DbConnection, row: &GateRow) -> QueryResult<bool> {
-    match diesel::insert_into(gates::table).values(row).execute(conn) {
-        Ok(_) => Ok(true),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(false),
-        Err(e) => Err(e),
-    }
+    let added = super::on_backend!(
+        conn,
+        diesel::insert_into(gates::table)
+            .values(row)
+            .on_conflict_do_nothing()
+    )?;
+    Ok(added == 1)
 }

@@ -101,15 +101,18 @@ pub enum AddStaffError {
     Db(#[from] diesel::result::Error),
 }
 
-/// Creates an account.
+/// Creates an account. A taken username is told by the statement inserting nothing, not by a
+/// failed statement: on PostgreSQL that would abort the transaction the write shares with others.
 pub fn insert(conn: &mut DbConnection, row: &StaffRow) -> Result<(), AddStaffError> {
-    match diesel::insert_into(staff::table).values(row).execute(conn) {
-        Ok(_) => Ok(()),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Err(AddStaffError::Exists),
-        Err(e) => Err(e.into()),
+    let added = super::on_backend!(
+        conn,
+        diesel::insert_into(staff::table)
+            .values(row)
+            .on_conflict_do_nothing()
+    )?;
+    match added {
+        0 => Err(AddStaffError::Exists),
+        _ => Ok(()),
     }
 }
 
