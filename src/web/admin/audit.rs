@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{action, chrome, described, refusal, show, when, AdminView, Chrome, Said};
+use super::{action, chrome, described, refusal, show, when, Chrome, Said};
 use crate::app::audit as audit_use;
 use crate::app::{Core, Error};
 use crate::domain::audit::{Action, TrailQuery};
@@ -35,15 +35,6 @@ struct AuditPage {
     pages: i64,
     total: i64,
     zone_tz: String,
-}
-
-impl AdminView for AuditPage {
-    fn chrome(&mut self) -> &mut Chrome {
-        &mut self.chrome
-    }
-    fn problem_fields(&mut self) -> Vec<&mut Field> {
-        self.fields.iter_mut().collect()
-    }
 }
 
 /// The filters as posted (a username is not put into an address).
@@ -184,3 +175,5 @@ pub async fn filtered(
     )
     .await
 }
+
+super::view_with_fields!(AuditPage);

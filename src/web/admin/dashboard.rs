@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{chrome, described, refusal, show, when, AdminView, Chrome, Said};
+use super::{chrome, described, refusal, show, when, Chrome, Said};
 use crate::app::reports::{self as report_use, DailyInput, Dashboard};
 use crate::app::{Core, Error};
 use crate::db::gates::GateRow;
@@ -80,15 +80,6 @@ struct DashboardPage {
     csv_href: String,
     inside: Inside,
     zone_tz: String,
-}
-
-impl AdminView for DashboardPage {
-    fn chrome(&mut self) -> &mut Chrome {
-        &mut self.chrome
-    }
-    fn problem_fields(&mut self) -> Vec<&mut Field> {
-        self.fields.iter_mut().collect()
-    }
 }
 
 /// The range form: `typed` as asked (or as the report understood it), the time zones of the zone
@@ -305,3 +296,5 @@ pub async fn daily_csv(
     )
     .await
 }
+
+super::view_with_fields!(DashboardPage);

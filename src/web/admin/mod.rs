@@ -11,12 +11,6 @@
 //! what was just done) and one use case behind it; an action's outcome is put on the page by
 //! [`show`] from what [`said`] makes of the use case's result.
 
-mod audit;
-mod conflicts;
-mod dashboard;
-mod permits;
-mod staff;
-
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -97,6 +91,27 @@ trait AdminView: Template {
     /// The form fields an action's field problems go to.
     fn problem_fields(&mut self) -> Vec<&mut Field>;
 }
+
+/// [`AdminView`] for pages whose form fields are their `fields`.
+macro_rules! view_with_fields {
+    ($($page:ty),+) => {
+        $(impl $crate::web::admin::AdminView for $page {
+            fn chrome(&mut self) -> &mut $crate::web::admin::Chrome {
+                &mut self.chrome
+            }
+            fn problem_fields(&mut self) -> Vec<&mut $crate::web::traveler::Field> {
+                self.fields.iter_mut().collect()
+            }
+        })+
+    };
+}
+use view_with_fields;
+
+mod audit;
+mod conflicts;
+mod dashboard;
+mod permits;
+mod staff;
 
 /// What a page says of the action just taken.
 #[derive(Debug, Clone, Default)]

@@ -73,15 +73,6 @@ struct SearchPage {
     pages: i64,
 }
 
-impl AdminView for SearchPage {
-    fn chrome(&mut self) -> &mut Chrome {
-        &mut self.chrome
-    }
-    fn problem_fields(&mut self) -> Vec<&mut Field> {
-        self.fields.iter_mut().collect()
-    }
-}
-
 /// The search form as posted (the names of the API's search body).
 #[derive(Debug, Default, Deserialize, Clone)]
 struct SearchForm {
@@ -425,3 +416,5 @@ pub async fn revoke(
     )
     .await
 }
+
+super::view_with_fields!(SearchPage);

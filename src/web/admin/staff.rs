@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::dashboard::gate_choices;
-use super::{action, chrome, described, refusal, said, show, when, AdminView, Chrome, Said};
+use super::{action, chrome, described, refusal, said, show, when, Chrome, Said};
 use crate::app::devices::{self as device_use, NewDeviceInput};
 use crate::app::staff as staff_use;
 use crate::app::{Core, Error};
@@ -40,15 +40,6 @@ struct StaffPage {
     chrome: Chrome,
     accounts: Vec<AccountLine>,
     fields: Vec<Field>,
-}
-
-impl AdminView for StaffPage {
-    fn chrome(&mut self) -> &mut Chrome {
-        &mut self.chrome
-    }
-    fn problem_fields(&mut self) -> Vec<&mut Field> {
-        self.fields.iter_mut().collect()
-    }
 }
 
 /// The create form as posted (the API's names).
@@ -289,15 +280,6 @@ struct DevicesPage {
     new_token: Option<(String, String)>,
 }
 
-impl AdminView for DevicesPage {
-    fn chrome(&mut self) -> &mut Chrome {
-        &mut self.chrome
-    }
-    fn problem_fields(&mut self) -> Vec<&mut Field> {
-        self.fields.iter_mut().collect()
-    }
-}
-
 #[derive(Debug, Default, Deserialize, Clone)]
 struct DeviceForm {
     csrf: Option<String>,
@@ -446,3 +428,5 @@ pub async fn revoke_device(
     )
     .await
 }
+
+super::view_with_fields!(StaffPage, DevicesPage);
