@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::helpers::{documents, field_errors, problem, spawn_app, TestApp, OFFICER_PASSWORD};
+use crate::offline::item;
 
 async fn search(app: &TestApp, bearer: &str, body: Value) -> Value {
     let response = app
@@ -221,11 +222,7 @@ async fn a_permits_crossings_list_every_log_row_in_order_with_officer_device_and
         .post_json_as(
             device["device_token"].as_str().expect("token"),
             "/api/v1/scans/batch",
-            &json!({ "scans": [{
-                "nonce": uuid::Uuid::now_v7().to_string(), "token": token, "gate_id": "CN-1",
-                "direction": "entry", "device_decision": "admit", "officer": "cn-officer",
-                "scanned_at": made.to_rfc3339_opts(SecondsFormat::Secs, true),
-            }] }),
+            &json!({ "scans": [item(token, "CN-1", "entry", made, "admit")] }),
         )
         .await;
     assert_eq!(upload.status(), 200);
@@ -433,11 +430,7 @@ async fn every_staff_action_appears_once_in_the_audit_trail_with_its_actor() {
         .post_json_as(
             &cn,
             "/api/v1/scans/batch",
-            &json!({ "scans": [{
-                "nonce": uuid::Uuid::now_v7().to_string(), "token": other["token"], "gate_id": "CN-1",
-                "direction": "exit", "device_decision": "admit",
-                "scanned_at": made.to_rfc3339_opts(SecondsFormat::Secs, true),
-            }] }),
+            &json!({ "scans": [item(&other["token"], "CN-1", "exit", made, "admit")] }),
         )
         .await
         .json()

@@ -15,8 +15,14 @@ fn at_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A scan as a gate made it offline.
-fn item(token: &Value, gate: &str, direction: &str, at: DateTime<Utc>, decision: &str) -> Value {
+/// A scan as a gate made it offline (by `cn-officer` at a Chinese gate, else `kz-officer`).
+pub fn item(
+    token: &Value,
+    gate: &str,
+    direction: &str,
+    at: DateTime<Utc>,
+    decision: &str,
+) -> Value {
     json!({
         "nonce": uuid::Uuid::now_v7().to_string(),
         "token": token,
