@@ -133,15 +133,16 @@ pub async fn occupancy(
 /// first page of overstays), and the gates to choose from.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
-    /// The daily counts.
-    pub daily: DailyReport,
+    /// The daily counts, or the problems of the range asked for (the rest is shown either way).
+    pub daily: Result<DailyReport, Vec<crate::domain::violation::Violation>>,
     /// Who is inside.
     pub occupancy: OccupancyReport,
     /// Every gate.
     pub gates: Vec<crate::db::gates::GateRow>,
 }
 
-/// The dashboard for `input`: the last 30 days of the zone's calendar unless a range is given.
+/// The dashboard for `input`: the last 30 days of the zone's calendar unless a range is given. A
+/// refused range is the dashboard's `daily`; who is inside and the gates are read all the same.
 pub async fn dashboard(
     core: &Core,
     admin: &Admin,
@@ -153,7 +154,11 @@ pub async fn dashboard(
         input.to = Some(today.to_string());
         input.from = Some((today - chrono::Days::new(29)).to_string());
     }
-    let daily = daily(core, admin, input).await?;
+    let daily = match daily(core, admin, input).await {
+        Ok(report) => Ok(report),
+        Err(Error::Invalid(violations)) => Err(violations),
+        Err(other) => return Err(other),
+    };
     let occupancy = occupancy(core, admin, None, None).await?;
     let gates = gates::list(core).await?;
     Ok(Dashboard {

@@ -10,7 +10,7 @@ use crate::db::staff::{
 };
 use crate::domain::audit::{Action, Actor, Entry};
 use crate::domain::staff::{
-    login_throttle_keys, Admin, Credentials, NewAccount, NewAccountInput, NewPassword, Staff,
+    login_throttle_keys, Admin, Credentials, NewAccount, NewAccountInput, NewPassword, Role, Staff,
     ThrottleKey, Username,
 };
 use crate::domain::violation::{Violation, ViolationCode, Violations};
@@ -88,6 +88,22 @@ pub async fn login(
 ) -> Result<AccessToken, Error> {
     let Credentials { username, password } = credentials;
     let row = check_password(core, &username, &password, client).await?;
+    issue_token(core, &row)
+}
+
+/// Logs in on the administrators' pages: as [`login`], and only an administrator gets a token
+/// (other staff are refused, `Forbidden`, after their password was checked like any login's).
+pub async fn login_admin(
+    core: &Core,
+    credentials: Credentials,
+    client: IpAddr,
+) -> Result<AccessToken, Error> {
+    let Credentials { username, password } = credentials;
+    let row = check_password(core, &username, &password, client).await?;
+    if Role::parse(&row.role) != Some(Role::Admin) {
+        tracing::info!("administrators' login refused: not an administrator");
+        return Err(crate::domain::staff::Refusal::NeedsAdmin.into());
+    }
     issue_token(core, &row)
 }
 

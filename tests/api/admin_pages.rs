@@ -332,6 +332,11 @@ async fn the_dashboard_shows_the_apis_counts_and_its_csv_is_the_apis() {
         .field_problems()
         .iter()
         .any(|(name, _)| name == "from"));
+    // Who is inside does not depend on the range: still shown.
+    assert_eq!(
+        refused.text("#inside-count"),
+        Some(occupancy["inside"].to_string())
+    );
 }
 
 #[tokio::test]

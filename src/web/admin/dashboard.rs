@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use super::{chrome, described, refusal, show, when, Chrome, Said};
 use crate::app::reports::{self as report_use, DailyInput, Dashboard};
-use crate::app::{Core, Error};
+use crate::app::Core;
 use crate::db::gates::GateRow;
 use crate::domain::staff::Admin;
 use crate::domain::stats::DayCounts;
+use crate::domain::violation::Violation;
 use crate::web::chart::{self, Chart};
 use crate::web::i18n::{msg, Tr};
 use crate::web::traveler::{Choice, Field};
@@ -144,25 +145,18 @@ pub async fn dashboard(
     let typed = query.into_inner();
     super::page(&core, &req, &reader, async |admin: &Admin| {
         match report_use::dashboard(&core, admin, typed.clone().into()).await {
-            Ok(board) => show(
-                &reader,
-                dashboard_page(&reader, &core, admin, board),
-                StatusCode::OK,
-                Said::Nothing,
-            ),
-            // The range is refused: the form again, each problem at its field.
-            Err(Error::Invalid(violations)) => {
-                let gates = match crate::app::gates::list(&core).await {
-                    Ok(gates) => gates,
-                    Err(error) => return refusal(&reader, admin, &error, msg("problem-not-found")),
-                };
-                let page = refused_page(&reader, &core, admin, &typed, &gates);
-                show(
-                    &reader,
-                    page,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Said::Problems(violations),
-                )
+            Ok(board) => {
+                let (page, problems) = dashboard_page(&reader, &core, admin, board, &typed);
+                match problems {
+                    None => show(&reader, page, StatusCode::OK, Said::Nothing),
+                    // The range is refused: the form again, each problem at its field.
+                    Some(violations) => show(
+                        &reader,
+                        page,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Said::Problems(violations),
+                    ),
+                }
             }
             Err(error) => refusal(&reader, admin, &error, msg("problem-not-found")),
         }
@@ -170,7 +164,8 @@ pub async fn dashboard(
     .await
 }
 
-fn refused_page(
+/// The dashboard without its daily counts: the range form holding `typed`.
+fn empty_page(
     reader: &Reader,
     core: &Core,
     admin: &Admin,
@@ -196,48 +191,34 @@ fn refused_page(
     }
 }
 
-fn dashboard_page(reader: &Reader, core: &Core, admin: &Admin, board: Dashboard) -> DashboardPage {
+/// The dashboard page of `board`, and the problems of its range when it was refused (`typed`:
+/// the range as asked, kept in the form then).
+fn dashboard_page(
+    reader: &Reader,
+    core: &Core,
+    admin: &Admin,
+    board: Dashboard,
+    typed: &DailyParams,
+) -> (DashboardPage, Option<Vec<Violation>>) {
     let tr = &reader.tr;
-    let range = &board.daily.range;
-    let shown = DailyParams {
-        from: Some(range.from.to_string()),
-        to: Some(range.to.to_string()),
-        tz: Some(range.tz.name().to_owned()),
-        gate_id: range.gate_id.clone(),
+    let (mut page, problems) = match board.daily {
+        Ok(daily) => {
+            let range = &daily.range;
+            let shown = DailyParams {
+                from: Some(range.from.to_string()),
+                to: Some(range.to.to_string()),
+                tz: Some(range.tz.name().to_owned()),
+                gate_id: range.gate_id.clone(),
+            };
+            let mut page = empty_page(reader, core, admin, &shown, &board.gates);
+            fill_daily(tr, &mut page, daily);
+            (page, None)
+        }
+        Err(violations) => (
+            empty_page(reader, core, admin, typed, &board.gates),
+            Some(violations),
+        ),
     };
-    let mut page = refused_page(reader, core, admin, &shown, &board.gates);
-    let labels = [
-        tr.t("admin-entries"),
-        tr.t("admin-exits"),
-        tr.t("admin-travelers"),
-        tr.t("admin-denied"),
-    ];
-    page.chart = chart::daily(&board.daily.days, labels, |d| tr.date(d));
-    page.caption = tr.t_with(
-        "admin-daily-caption",
-        &[
-            ("from", tr.date(range.from).into()),
-            ("to", tr.date(range.to).into()),
-            ("tz", range.tz.name().into()),
-        ],
-    );
-    page.csv_href = format!(
-        "/admin/daily.csv?{}",
-        serde_urlencoded::to_string([
-            ("from", range.from.to_string()),
-            ("to", range.to.to_string()),
-            ("tz", range.tz.name().to_owned()),
-            ("gate_id", range.gate_id.clone().unwrap_or_default()),
-        ])
-        .unwrap_or_default()
-    );
-    page.totals.counts = board.daily.totals;
-    page.days = board
-        .daily
-        .days
-        .into_iter()
-        .map(|(date, counts)| DayRow { date, counts })
-        .collect();
     let o = board.occupancy;
     let now = o.as_of;
     page.inside = Inside {
@@ -260,7 +241,43 @@ fn dashboard_page(reader: &Reader, core: &Core, admin: &Admin, board: Dashboard)
             .collect(),
         as_of: when(core, now),
     };
-    page
+    (page, problems)
+}
+
+/// Puts the daily counts of `daily` on `page`: the table, its caption, the chart, the CSV link.
+fn fill_daily(tr: &Tr, page: &mut DashboardPage, daily: report_use::DailyReport) {
+    let range = &daily.range;
+    let labels = [
+        tr.t("admin-entries"),
+        tr.t("admin-exits"),
+        tr.t("admin-travelers"),
+        tr.t("admin-denied"),
+    ];
+    page.chart = chart::daily(&daily.days, labels, |d| tr.date(d));
+    page.caption = tr.t_with(
+        "admin-daily-caption",
+        &[
+            ("from", tr.date(range.from).into()),
+            ("to", tr.date(range.to).into()),
+            ("tz", range.tz.name().into()),
+        ],
+    );
+    page.csv_href = format!(
+        "/admin/daily.csv?{}",
+        serde_urlencoded::to_string([
+            ("from", range.from.to_string()),
+            ("to", range.to.to_string()),
+            ("tz", range.tz.name().to_owned()),
+            ("gate_id", range.gate_id.clone().unwrap_or_default()),
+        ])
+        .unwrap_or_default()
+    );
+    page.totals.counts = daily.totals;
+    page.days = daily
+        .days
+        .into_iter()
+        .map(|(date, counts)| DayRow { date, counts })
+        .collect();
 }
 
 /// The daily counts of the dashboard's range as the contract's CSV, to download.

@@ -389,25 +389,21 @@ async fn login(
     else {
         return again(StatusCode::UNAUTHORIZED, msg("admin-login-failed"));
     };
-    let token = match staff_use::login(&core, credentials, client.0).await {
-        Ok(token) => token,
-        Err(Error::Unauthenticated(_)) => {
-            return again(StatusCode::UNAUTHORIZED, msg("admin-login-failed"))
-        }
-        Err(error) => {
-            let alert = Alert::of(&reader.tr, &error, msg("problem-not-found"));
-            let answer = login_page(&reader, alert.status, Some(alert.text.clone()), &username);
-            return with_retry_after(answer, &alert);
-        }
-    };
-    match staff_use::authenticate(&core, Some(&token.token)).await {
-        Ok(staff) if staff.clone().into_admin().is_ok() => HttpResponse::SeeOther()
+    match staff_use::login_admin(&core, credentials, client.0).await {
+        Ok(token) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/admin"))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .cookie(session_cookie(token, is_https(&req)))
             .finish(),
-        Ok(_) => refused(&reader),
-        Err(error) => fault(&reader, &error),
+        Err(Error::Unauthenticated(_)) => {
+            again(StatusCode::UNAUTHORIZED, msg("admin-login-failed"))
+        }
+        Err(Error::Forbidden(_)) => refused(&reader),
+        Err(error) => {
+            let alert = Alert::of(&reader.tr, &error, msg("problem-not-found"));
+            let answer = login_page(&reader, alert.status, Some(alert.text.clone()), &username);
+            with_retry_after(answer, &alert)
+        }
     }
 }
 
